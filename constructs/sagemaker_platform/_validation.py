@@ -1,0 +1,81 @@
+"""Collect every props problem and raise them together, naming field, value and what is allowed."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from aws_cdk import Token
+
+
+def is_token(value: Any) -> bool:
+    """Return True when ``value`` is an unresolved CDK token (checked at deploy time, not here)."""
+    if isinstance(value, str | int | float | list | dict):
+        return bool(Token.is_unresolved(value))
+    return False
+
+
+class PropsErrors:
+    """Accumulates validation errors for one props object and raises them as one ``ValueError``.
+
+    Usage::
+
+        errors = PropsErrors("SecureBucketProps")
+        errors.check(days >= 1, "noncurrent_version_expiration_days", days, "an integer >= 1")
+        errors.raise_if_any()
+    """
+
+    def __init__(self, owner: str) -> None:
+        self.owner = owner
+        self.problems: list[str] = []
+
+    def add(self, field: str, value: Any, allowed: str) -> None:
+        """Record that ``field`` got ``value`` but only ``allowed`` is accepted."""
+        self.problems.append(f"{field}: got {value!r}; allowed: {allowed}")
+
+    def check(self, ok: bool, field: str, value: Any, allowed: str) -> None:
+        """Record a problem unless ``ok`` holds. Unresolved tokens are never rejected here."""
+        if not ok and not is_token(value):
+            self.add(field, value, allowed)
+
+    def one_of(self, field: str, value: Any, allowed: Iterable[Any]) -> None:
+        """Require ``value`` to be one of ``allowed``."""
+        options = list(allowed)
+        self.check(value in options, field, value, "one of " + ", ".join(repr(o) for o in options))
+
+    def int_range(self, field: str, value: Any, low: int, high: int | None = None) -> None:
+        """Require an integer within ``low..high`` (inclusive; ``high=None`` means unbounded)."""
+        if is_token(value):
+            return
+        in_range = isinstance(value, int) and not isinstance(value, bool) and value >= low
+        if in_range and high is not None:
+            in_range = value <= high
+        bounds = f"an integer >= {low}" if high is None else f"an integer from {low} to {high}"
+        self.check(in_range, field, value, bounds)
+
+    def pattern(self, field: str, value: Any, regex: str, description: str) -> None:
+        """Require a string fully matching ``regex``."""
+        if is_token(value):
+            return
+        ok = isinstance(value, str) and re.fullmatch(regex, value) is not None
+        self.check(ok, field, value, description)
+
+    def ipv4_cidr(self, field: str, value: Any, min_prefix: int, max_prefix: int) -> None:
+        """Require an IPv4 network in CIDR notation with a prefix length in the given range."""
+        if is_token(value):
+            return
+        allowed = f"an IPv4 CIDR block such as '10.0.0.0/16' with a prefix from /{min_prefix} to /{max_prefix}"
+        try:
+            net = ipaddress.IPv4Network(value, strict=True)
+        except (ValueError, TypeError):
+            self.add(field, value, allowed)
+            return
+        self.check(min_prefix <= net.prefixlen <= max_prefix, field, value, allowed)
+
+    def raise_if_any(self) -> None:
+        """Raise one ``ValueError`` listing every recorded problem."""
+        if self.problems:
+            lines = "\n".join(f"  - {p}" for p in self.problems)
+            raise ValueError(f"{self.owner} is invalid:\n{lines}")

@@ -1,0 +1,97 @@
+"""Register cdk-nag packs and acknowledge findings at the narrowest scope, always with a reason."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
+from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
+from constructs import IConstruct
+
+#: Names of the packs ``add_nag_packs`` registers, as they appear in validation reports.
+NAG_PACK_NAMES = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5")
+
+# A rule ID such as "AwsSolutions-IAM5", optionally with one finding: "AwsSolutions-IAM5[Resource::*]".
+_RULE_ID = re.compile(r"[A-Za-z0-9.]+-[A-Za-z0-9]+(\[.+\])?")
+_MIN_REASON = 20
+
+
+def add_nag_packs(scope: IConstruct, *, verbose: bool = False) -> None:
+    """Run the AWS Solutions, HIPAA Security and NIST 800-53 rev 5 packs on every template under ``scope``.
+
+    ``scope`` must be an ``App`` or ``Stage``. Any unacknowledged finding fails synthesis, and the
+    report is written to ``validation-report.json`` in the cloud assembly.
+    """
+    Validations.of(scope).add_plugins(
+        AwsSolutionsChecks(scope, verbose=verbose),
+        HIPAASecurityChecks(scope, verbose=verbose),
+        NIST80053R5Checks(scope, verbose=verbose),
+    )
+
+
+def acknowledge(scope: IConstruct, *rule_ids: str, reason: str) -> None:
+    """Acknowledge nag findings on ``scope`` and its children, with a reason a reviewer would accept.
+
+    Pass the narrowest scope that owns the finding (the resource, not its stack) and, for rules
+    that report several findings on one resource, the finding itself:
+    ``acknowledge(role, "AwsSolutions-IAM5[Resource::*]", reason="...")``.
+    """
+    problems = [r for r in rule_ids if not _RULE_ID.fullmatch(r)]
+    if not rule_ids or problems:
+        raise ValueError(
+            f"acknowledge: rule_ids: got {list(rule_ids)!r}; allowed: one or more rule IDs such as "
+            "'AwsSolutions-IAM5' or 'AwsSolutions-IAM5[Resource::*]'"
+        )
+    if len(reason.strip()) < _MIN_REASON:
+        raise ValueError(
+            f"acknowledge: reason: got {reason!r}; allowed: an explanation of at least "
+            f"{_MIN_REASON} characters saying why the finding is acceptable here"
+        )
+    Validations.of(scope).acknowledge(*(Acknowledgment(id=r, reason=reason) for r in rule_ids))
+
+
+def skip_checkov(resource: CfnResource, check_id: str, reason: str) -> None:
+    """Record a checkov skip in the resource's template metadata, where checkov reads it."""
+    if not re.fullmatch(r"CKV2?_AWS_\d+", check_id):
+        raise ValueError(
+            f"skip_checkov: check_id: got {check_id!r}; allowed: a checkov AWS check such as 'CKV_AWS_18'"
+        )
+    if len(reason.strip()) < _MIN_REASON:
+        raise ValueError(
+            f"skip_checkov: reason: got {reason!r}; allowed: at least {_MIN_REASON} characters"
+        )
+    existing: Any = resource.get_metadata("checkov") or {}
+    skips = [s for s in existing.get("skip", []) if s.get("id") != check_id]
+    skips.append({"id": check_id, "comment": reason})
+    resource.add_metadata("checkov", {"skip": sorted(skips, key=lambda s: str(s["id"]))})
+
+
+def nag_resource_id(scope: IConstruct, value: str) -> str:
+    """Render a (possibly tokenized) ARN the way cdk-nag names it in finding IDs.
+
+    ``Ref`` becomes ``<Name>``, ``Fn::GetAtt`` becomes ``<LogicalId.Attr>`` and ``Fn::Join`` is
+    joined, so ``acknowledge(policy, "AwsSolutions-IAM5[Resource::" + nag_resource_id(...) + "]")``
+    matches the finding exactly, whatever the stack's environment.
+    """
+    return _render(Stack.of(scope).resolve(value))
+
+
+def acknowledge_wildcard_resources(scope: IConstruct, resources: list[str], *, reason: str) -> None:
+    """Acknowledge ``AwsSolutions-IAM5`` for exactly these wildcard resources on ``scope``."""
+    ids = sorted({f"AwsSolutions-IAM5[Resource::{nag_resource_id(scope, r)}]" for r in resources})
+    acknowledge(scope, *ids, reason=reason)
+
+
+def _render(node: Any) -> str:
+    if isinstance(node, str):
+        return node
+    if isinstance(node, dict) and len(node) == 1:
+        (fn, arg), = node.items()
+        if fn == "Ref":
+            return f"<{arg}>"
+        if fn == "Fn::GetAtt":
+            return f"<{arg[0]}.{arg[1]}>"
+        if fn == "Fn::Join":
+            return str(arg[0]).join(_render(part) for part in arg[1])
+    raise ValueError(f"nag_resource_id: cannot render {node!r}; pass an ARN built from Ref/GetAtt/Join")

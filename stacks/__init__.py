@@ -1,0 +1,1 @@
+"""Reference platform: typed configuration, stacks and the stage that assembles them."""

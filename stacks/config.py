@@ -1,0 +1,164 @@
+"""Typed, validated platform configuration read from ``cdk.json`` context (key ``sagemaker-platform``)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import App
+from aws_cdk import aws_logs as logs
+
+from sagemaker_platform._defaults import KNOWN_INTERFACE_ENDPOINTS
+
+CONTEXT_KEY = "sagemaker-platform"
+
+_RETENTION_DAYS = {
+    1: logs.RetentionDays.ONE_DAY, 3: logs.RetentionDays.THREE_DAYS, 5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK, 14: logs.RetentionDays.TWO_WEEKS, 30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS, 90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS, 150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS, 365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS, 545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS, 1827: logs.RetentionDays.FIVE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+_STAGE_KEYS = {"name", "account", "region", "availabilityZones", "vpcCidr", "maxAzs",
+               "logRetentionDays", "s3PrefixListId", "interfaceEndpoints"}
+
+
+class ConfigError(ValueError):
+    """Bad configuration; the message names every offending context key."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageConfig:
+    """One deployment stage (dev, prod, ...) of the platform."""
+
+    name: str
+    region: str
+    account: str | None = None
+    availability_zones: tuple[str, ...] | None = None
+    vpc_cidr: str = "10.0.0.0/16"
+    max_azs: int = 2
+    log_retention_days: int = 365
+    s3_prefix_list_id: str | None = None
+    interface_endpoints: tuple[str, ...] | None = None
+
+    @property
+    def construct_id(self) -> str:
+        """The stage's construct ID (``dev`` -> ``Dev``); stack names derive from it."""
+        return "".join(p.capitalize() for p in self.name.split("-"))
+
+    @property
+    def log_retention(self) -> logs.RetentionDays:
+        """Log retention as the CDK enum."""
+        return _RETENTION_DAYS[self.log_retention_days]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlatformConfig:
+    """All stages of the platform, in deployment order."""
+
+    stages: tuple[StageConfig, ...]
+
+    @classmethod
+    def from_context(cls, raw: Any) -> PlatformConfig:
+        """Validate the raw ``sagemaker-platform`` context value; raise ``ConfigError`` naming keys."""
+        problems: list[str] = []
+        stages: list[StageConfig] = []
+        if not isinstance(raw, dict):
+            raise ConfigError(f"cdk.json context '{CONTEXT_KEY}': got {raw!r}; expected an object with a 'stages' list")
+        unknown_top = sorted(set(raw) - {"stages"})
+        if unknown_top:
+            problems.append(f"'{CONTEXT_KEY}': unknown keys {unknown_top}; allowed: ['stages']")
+        raw_stages = raw.get("stages")
+        if not isinstance(raw_stages, list) or not raw_stages:
+            problems.append(f"'{CONTEXT_KEY}.stages': got {raw_stages!r}; expected a non-empty list of stage objects")
+            raw_stages = []
+        for i, item in enumerate(raw_stages):
+            stage = _parse_stage(f"{CONTEXT_KEY}.stages[{i}]", item, problems)
+            if stage is not None:
+                stages.append(stage)
+        names = [s.name for s in stages]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            problems.append(f"'{CONTEXT_KEY}.stages[*].name': duplicate stage names {dupes}; each must be unique")
+        if problems:
+            raise ConfigError("Invalid cdk.json context:\n" + "\n".join(f"  - {p}" for p in problems))
+        return cls(stages=tuple(stages))
+
+
+def _parse_stage(path: str, item: Any, problems: list[str]) -> StageConfig | None:
+    if not isinstance(item, dict):
+        problems.append(f"'{path}': got {item!r}; expected an object")
+        return None
+    before = len(problems)
+
+    def bad(key: str, allowed: str) -> None:
+        problems.append(f"'{path}.{key}': got {item.get(key)!r}; allowed: {allowed}")
+
+    unknown = sorted(set(item) - _STAGE_KEYS)
+    if unknown:
+        problems.append(f"'{path}': unknown keys {unknown}; allowed: {sorted(_STAGE_KEYS)}")
+    name, region, account = item.get("name"), item.get("region"), item.get("account")
+    if not (isinstance(name, str) and re.fullmatch(r"[a-z][a-z0-9-]{0,15}", name)):
+        bad("name", "1-16 lowercase letters, digits and '-', starting with a letter (e.g. 'dev')")
+    if not (isinstance(region, str) and re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-\d", region)):
+        bad("region", "an AWS region such as 'eu-west-1'")
+    if account is not None and not (isinstance(account, str) and re.fullmatch(r"\d{12}", account)):
+        bad("account", "a 12-digit AWS account ID as a string, or omit it for an account-agnostic stage")
+    azs = item.get("availabilityZones")
+    if azs is not None:
+        ok = isinstance(azs, list) and len(azs) >= 2 and len(set(azs)) == len(azs) and all(
+            isinstance(a, str) and isinstance(region, str) and re.fullmatch(re.escape(region) + r"[a-z]", a)
+            for a in azs
+        )
+        if not ok:
+            bad("availabilityZones", f"at least two distinct AZs of the stage's region, e.g. ['{region}a', '{region}b']")
+    elif account is not None:
+        bad("availabilityZones", "a list of AZs: required when 'account' is set, so synth never looks them up")
+    cidr = item.get("vpcCidr", "10.0.0.0/16")
+    try:
+        net = ipaddress.IPv4Network(cidr, strict=True)
+        if not 16 <= net.prefixlen <= 24:
+            raise ValueError
+    except (ValueError, TypeError):
+        bad("vpcCidr", "an IPv4 CIDR block from /16 to /24, e.g. '10.20.0.0/16'")
+    max_azs = item.get("maxAzs", 2)
+    if not (isinstance(max_azs, int) and not isinstance(max_azs, bool) and 2 <= max_azs <= 6):
+        bad("maxAzs", "an integer from 2 to 6")
+    retention = item.get("logRetentionDays", 365)
+    if retention not in _RETENTION_DAYS or isinstance(retention, bool):
+        bad("logRetentionDays", "one of " + ", ".join(str(d) for d in _RETENTION_DAYS))
+    prefix_list = item.get("s3PrefixListId")
+    if prefix_list is not None and not (isinstance(prefix_list, str) and re.fullmatch(r"pl-[0-9a-f]{8,17}", prefix_list)):
+        bad("s3PrefixListId", "a managed prefix list ID such as 'pl-6da54004'")
+    endpoints = item.get("interfaceEndpoints")
+    if endpoints is not None and not (
+        isinstance(endpoints, list) and all(e in KNOWN_INTERFACE_ENDPOINTS for e in endpoints)
+    ):
+        bad("interfaceEndpoints", "a list of names from " + ", ".join(KNOWN_INTERFACE_ENDPOINTS))
+    if len(problems) > before:
+        return None
+    return StageConfig(
+        name=name, region=region, account=account,
+        availability_zones=tuple(azs) if azs else None,
+        vpc_cidr=cidr, max_azs=max_azs, log_retention_days=retention,
+        s3_prefix_list_id=prefix_list,
+        interface_endpoints=tuple(endpoints) if endpoints is not None else None,
+    )
+
+
+def seed_availability_zones(app: App, config: PlatformConfig) -> None:
+    """Put each account-bound stage's committed AZs where CDK looks them up, so synth never calls AWS.
+
+    CDK resolves ``Stack.availability_zones`` of a stack with a concrete account from the context
+    key ``availability-zones:account=<account>:region=<region>``; without it, synth would need
+    credentials. Must run before any stage is added to ``app``.
+    """
+    for stage in config.stages:
+        if stage.account and stage.availability_zones:
+            key = f"availability-zones:account={stage.account}:region={stage.region}"
+            app.node.set_context(key, list(stage.availability_zones))

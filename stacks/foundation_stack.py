@@ -1,0 +1,65 @@
+"""Foundation stack: keys, buckets, isolated network and the default SageMaker execution role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Stack
+from constructs import Construct
+
+from sagemaker_platform import (
+    AccessLogsBucket,
+    BucketAccess,
+    IsolatedNetwork,
+    IsolatedNetworkProps,
+    PlatformKeys,
+    SageMakerExecutionRole,
+    SageMakerExecutionRoleProps,
+    SecureBucket,
+    SecureBucketProps,
+)
+from sagemaker_platform._defaults import DEFAULT_INTERFACE_ENDPOINTS
+from stacks.config import StageConfig
+
+
+class FoundationStack(Stack):
+    """Everything else in a stage builds on: construct IDs here are API (they pin logical IDs)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.keys = PlatformKeys(self, "Keys")
+        self.access_logs = AccessLogsBucket(self, "AccessLogs")
+        self.data_bucket = SecureBucket(
+            self, "DataBucket",
+            SecureBucketProps(encryption_key=self.keys.data, access_logs_bucket=self.access_logs.bucket),
+        )
+        self.model_bucket = SecureBucket(
+            self, "ModelBucket",
+            SecureBucketProps(encryption_key=self.keys.models, access_logs_bucket=self.access_logs.bucket),
+        )
+        self.network = IsolatedNetwork(
+            self, "Network",
+            IsolatedNetworkProps(
+                flow_logs_key=self.keys.logs,
+                cidr=config.vpc_cidr,
+                max_azs=config.max_azs,
+                availability_zones=config.availability_zones,
+                s3_prefix_list_id=config.s3_prefix_list_id,
+                interface_endpoints=config.interface_endpoints or DEFAULT_INTERFACE_ENDPOINTS,
+                flow_log_retention=config.log_retention,
+            ),
+        )
+        for bucket in (self.data_bucket.bucket, self.model_bucket.bucket):
+            self.network.allow_bucket(bucket)
+        self.job_role = SageMakerExecutionRole(
+            self, "JobRole",
+            SageMakerExecutionRoleProps(
+                description="Default SageMaker job role: reads data, writes model artifacts",
+                buckets=(
+                    BucketAccess(bucket=self.data_bucket.bucket),
+                    BucketAccess(bucket=self.model_bucket.bucket, write=True),
+                ),
+                keys=(self.keys.models,),
+                vpc=self.network.vpc,
+            ),
+        )

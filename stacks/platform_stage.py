@@ -1,0 +1,28 @@
+"""One deployable copy of the platform (dev, prod, ...), built from a validated StageConfig."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Environment, Stage
+from constructs import Construct
+
+from stacks.config import StageConfig
+from stacks.foundation_stack import FoundationStack
+
+
+class PlatformStage(Stage):
+    """All stacks of one stage. Later issues add serving, pipelines, feature store, monitoring."""
+
+    def __init__(self, scope: Construct, config: StageConfig, **kwargs: Any) -> None:
+        super().__init__(
+            scope, config.construct_id,
+            env=Environment(account=config.account, region=config.region),
+            **kwargs,
+        )
+        self.config = config
+        self.foundation = FoundationStack(
+            self, "Foundation",
+            config=config,
+            description=f"sagemaker-platform {config.name}: network, keys, buckets, roles",
+        )
