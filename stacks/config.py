@@ -9,23 +9,40 @@ from typing import Any
 
 from aws_cdk import App
 from aws_cdk import aws_logs as logs
-
 from sagemaker_platform._defaults import KNOWN_INTERFACE_ENDPOINTS
 
 CONTEXT_KEY = "sagemaker-platform"
 
 _RETENTION_DAYS = {
-    1: logs.RetentionDays.ONE_DAY, 3: logs.RetentionDays.THREE_DAYS, 5: logs.RetentionDays.FIVE_DAYS,
-    7: logs.RetentionDays.ONE_WEEK, 14: logs.RetentionDays.TWO_WEEKS, 30: logs.RetentionDays.ONE_MONTH,
-    60: logs.RetentionDays.TWO_MONTHS, 90: logs.RetentionDays.THREE_MONTHS,
-    120: logs.RetentionDays.FOUR_MONTHS, 150: logs.RetentionDays.FIVE_MONTHS,
-    180: logs.RetentionDays.SIX_MONTHS, 365: logs.RetentionDays.ONE_YEAR,
-    400: logs.RetentionDays.THIRTEEN_MONTHS, 545: logs.RetentionDays.EIGHTEEN_MONTHS,
-    731: logs.RetentionDays.TWO_YEARS, 1827: logs.RetentionDays.FIVE_YEARS,
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
     3653: logs.RetentionDays.TEN_YEARS,
 }
-_STAGE_KEYS = {"name", "account", "region", "availabilityZones", "vpcCidr", "maxAzs",
-               "logRetentionDays", "s3PrefixListId", "interfaceEndpoints"}
+_STAGE_KEYS = {
+    "name",
+    "account",
+    "region",
+    "availabilityZones",
+    "vpcCidr",
+    "maxAzs",
+    "logRetentionDays",
+    "s3PrefixListId",
+    "interfaceEndpoints",
+}
 
 
 class ConfigError(ValueError):
@@ -111,12 +128,19 @@ def _parse_stage(path: str, item: Any, problems: list[str]) -> StageConfig | Non
         bad("account", "a 12-digit AWS account ID as a string, or omit it for an account-agnostic stage")
     azs = item.get("availabilityZones")
     if azs is not None:
-        ok = isinstance(azs, list) and len(azs) >= 2 and len(set(azs)) == len(azs) and all(
-            isinstance(a, str) and isinstance(region, str) and re.fullmatch(re.escape(region) + r"[a-z]", a)
-            for a in azs
+        ok = (
+            isinstance(azs, list)
+            and len(azs) >= 2
+            and len(set(azs)) == len(azs)
+            and all(
+                isinstance(a, str) and isinstance(region, str) and re.fullmatch(re.escape(region) + r"[a-z]", a)
+                for a in azs
+            )
         )
         if not ok:
-            bad("availabilityZones", f"at least two distinct AZs of the stage's region, e.g. ['{region}a', '{region}b']")
+            bad(
+                "availabilityZones", f"at least two distinct AZs of the stage's region, e.g. ['{region}a', '{region}b']"
+            )
     elif account is not None:
         bad("availabilityZones", "a list of AZs: required when 'account' is set, so synth never looks them up")
     cidr = item.get("vpcCidr", "10.0.0.0/16")
@@ -133,7 +157,9 @@ def _parse_stage(path: str, item: Any, problems: list[str]) -> StageConfig | Non
     if retention not in _RETENTION_DAYS or isinstance(retention, bool):
         bad("logRetentionDays", "one of " + ", ".join(str(d) for d in _RETENTION_DAYS))
     prefix_list = item.get("s3PrefixListId")
-    if prefix_list is not None and not (isinstance(prefix_list, str) and re.fullmatch(r"pl-[0-9a-f]{8,17}", prefix_list)):
+    if prefix_list is not None and not (
+        isinstance(prefix_list, str) and re.fullmatch(r"pl-[0-9a-f]{8,17}", prefix_list)
+    ):
         bad("s3PrefixListId", "a managed prefix list ID such as 'pl-6da54004'")
     endpoints = item.get("interfaceEndpoints")
     if endpoints is not None and not (
@@ -143,9 +169,13 @@ def _parse_stage(path: str, item: Any, problems: list[str]) -> StageConfig | Non
     if len(problems) > before:
         return None
     return StageConfig(
-        name=name, region=region, account=account,
+        name=name,
+        region=region,
+        account=account,
         availability_zones=tuple(azs) if azs else None,
-        vpc_cidr=cidr, max_azs=max_azs, log_retention_days=retention,
+        vpc_cidr=cidr,
+        max_azs=max_azs,
+        log_retention_days=retention,
         s3_prefix_list_id=prefix_list,
         interface_endpoints=tuple(endpoints) if endpoints is not None else None,
     )

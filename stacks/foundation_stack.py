@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Stack
-from constructs import Construct
-
 from sagemaker_platform import (
     AccessLogsBucket,
     BucketAccess,
@@ -19,6 +17,8 @@ from sagemaker_platform import (
     SecureBucketProps,
 )
 from sagemaker_platform._defaults import DEFAULT_INTERFACE_ENDPOINTS
+
+from constructs import Construct
 from stacks.config import StageConfig
 
 
@@ -30,15 +30,18 @@ class FoundationStack(Stack):
         self.keys = PlatformKeys(self, "Keys")
         self.access_logs = AccessLogsBucket(self, "AccessLogs")
         self.data_bucket = SecureBucket(
-            self, "DataBucket",
+            self,
+            "DataBucket",
             SecureBucketProps(encryption_key=self.keys.data, access_logs_bucket=self.access_logs.bucket),
         )
         self.model_bucket = SecureBucket(
-            self, "ModelBucket",
+            self,
+            "ModelBucket",
             SecureBucketProps(encryption_key=self.keys.models, access_logs_bucket=self.access_logs.bucket),
         )
         self.network = IsolatedNetwork(
-            self, "Network",
+            self,
+            "Network",
             IsolatedNetworkProps(
                 flow_logs_key=self.keys.logs,
                 cidr=config.vpc_cidr,
@@ -52,7 +55,8 @@ class FoundationStack(Stack):
         for bucket in (self.data_bucket.bucket, self.model_bucket.bucket):
             self.network.allow_bucket(bucket)
         self.job_role = SageMakerExecutionRole(
-            self, "JobRole",
+            self,
+            "JobRole",
             SageMakerExecutionRoleProps(
                 description="Default SageMaker job role: reads data, writes model artifacts",
                 buckets=(

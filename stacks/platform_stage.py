@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Environment, Stage
-from constructs import Construct
 
+from constructs import Construct
 from stacks.config import StageConfig
 from stacks.foundation_stack import FoundationStack
 
@@ -16,13 +16,15 @@ class PlatformStage(Stage):
 
     def __init__(self, scope: Construct, config: StageConfig, **kwargs: Any) -> None:
         super().__init__(
-            scope, config.construct_id,
+            scope,
+            config.construct_id,
             env=Environment(account=config.account, region=config.region),
             **kwargs,
         )
         self.config = config
         self.foundation = FoundationStack(
-            self, "Foundation",
+            self,
+            "Foundation",
             config=config,
             description=f"sagemaker-platform {config.name}: network, keys, buckets, roles",
         )

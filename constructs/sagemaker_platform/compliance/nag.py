@@ -5,8 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
-from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
+from aws_cdk import Acknowledgment, Aspects, CfnResource, Stack, Stage, Validations
+from cdk_nag import (
+    AwsSolutionsChecks,
+    HIPAASecurityChecks,
+    NIST80053R5Checks,
+    WriteNagSuppressionsToCloudFormationAspect,
+)
+
 from constructs import IConstruct
 
 #: Names of the packs ``add_nag_packs`` registers, as they appear in validation reports.
@@ -17,17 +23,27 @@ _RULE_ID = re.compile(r"[A-Za-z0-9.]+-[A-Za-z0-9]+(\[.+\])?")
 _MIN_REASON = 20
 
 
-def add_nag_packs(scope: IConstruct, *, verbose: bool = False) -> None:
+def add_nag_packs(scope: IConstruct, *, verbose: bool = False, audit_trail: bool = False) -> None:
     """Run the AWS Solutions, HIPAA Security and NIST 800-53 rev 5 packs on every template under ``scope``.
 
-    ``scope`` must be an ``App`` or ``Stage``. Any unacknowledged finding fails synthesis, and the
-    report is written to ``validation-report.json`` in the cloud assembly.
+    ``scope`` must be an ``App`` or ``Stage``; call this after the stages are added. Any
+    unacknowledged finding fails synthesis, and the report is written to ``validation-report.json``
+    in the cloud assembly. With ``audit_trail``, every acknowledgment and its reason is also
+    written into the acknowledged resource's template metadata (``cdk_nag.rules_to_suppress``)
+    for auditors. It is off by default because CDK adds a stack-wide acknowledgment of its own
+    to every resource, which costs template size.
     """
     Validations.of(scope).add_plugins(
-        AwsSolutionsChecks(scope, verbose=verbose),
+        # One pack writing the audit trail is enough: it copies every acknowledgment on the resource.
+        AwsSolutionsChecks(scope, verbose=verbose, write_suppressions_to_cloud_formation=audit_trail),
         HIPAASecurityChecks(scope, verbose=verbose),
         NIST80053R5Checks(scope, verbose=verbose),
     )
+    if audit_trail:
+        # Aspects do not cross Stage boundaries: give every nested stage the audit-trail aspect too.
+        for child in scope.node.find_all():
+            if child is not scope and isinstance(child, Stage):
+                Aspects.of(child).add(WriteNagSuppressionsToCloudFormationAspect())
 
 
 def acknowledge(scope: IConstruct, *rule_ids: str, reason: str) -> None:
@@ -54,13 +70,9 @@ def acknowledge(scope: IConstruct, *rule_ids: str, reason: str) -> None:
 def skip_checkov(resource: CfnResource, check_id: str, reason: str) -> None:
     """Record a checkov skip in the resource's template metadata, where checkov reads it."""
     if not re.fullmatch(r"CKV2?_AWS_\d+", check_id):
-        raise ValueError(
-            f"skip_checkov: check_id: got {check_id!r}; allowed: a checkov AWS check such as 'CKV_AWS_18'"
-        )
+        raise ValueError(f"skip_checkov: check_id: got {check_id!r}; allowed: a checkov AWS check such as 'CKV_AWS_18'")
     if len(reason.strip()) < _MIN_REASON:
-        raise ValueError(
-            f"skip_checkov: reason: got {reason!r}; allowed: at least {_MIN_REASON} characters"
-        )
+        raise ValueError(f"skip_checkov: reason: got {reason!r}; allowed: at least {_MIN_REASON} characters")
     existing: Any = resource.get_metadata("checkov") or {}
     skips = [s for s in existing.get("skip", []) if s.get("id") != check_id]
     skips.append({"id": check_id, "comment": reason})
@@ -87,7 +99,7 @@ def _render(node: Any) -> str:
     if isinstance(node, str):
         return node
     if isinstance(node, dict) and len(node) == 1:
-        (fn, arg), = node.items()
+        ((fn, arg),) = node.items()
         if fn == "Ref":
             return f"<{arg}>"
         if fn == "Fn::GetAtt":

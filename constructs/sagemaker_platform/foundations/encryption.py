@@ -9,8 +9,8 @@ from enum import Enum
 from aws_cdk import Annotations, ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from constructs import Construct
 
+from constructs import Construct
 from sagemaker_platform import _defaults
 from sagemaker_platform._validation import PropsErrors
 
@@ -49,14 +49,22 @@ class PlatformKeysProps:
         errors.check(len(self.purposes) > 0, "purposes", list(self.purposes), "at least one KeyPurpose")
         errors.check(
             len(set(self.purposes)) == len(self.purposes),
-            "purposes", [p.value for p in self.purposes], "each KeyPurpose at most once",
+            "purposes",
+            [p.value for p in self.purposes],
+            "each KeyPurpose at most once",
         )
         errors.pattern(
-            "alias_prefix", self.alias_prefix, r"[a-zA-Z0-9/_-]{1,200}",
+            "alias_prefix",
+            self.alias_prefix,
+            r"[a-zA-Z0-9/_-]{1,200}",
             "1-200 characters of letters, digits, '/', '_' and '-' (not starting with 'aws/')",
         )
-        errors.check(not self.alias_prefix.startswith("aws"), "alias_prefix", self.alias_prefix,
-                     "a prefix that does not start with 'aws' (reserved for AWS managed keys)")
+        errors.check(
+            not self.alias_prefix.startswith("aws"),
+            "alias_prefix",
+            self.alias_prefix,
+            "a prefix that does not start with 'aws' (reserved for AWS managed keys)",
+        )
         errors.int_range("rotation_period_days", self.rotation_period_days, 90, 2560)
         errors.int_range("pending_window_days", self.pending_window_days, 7, 30)
         errors.raise_if_any()
@@ -149,11 +157,12 @@ class PlatformKeys(Construct):
                 conditions={
                     "ArnLike": {
                         "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
-                            service="logs", resource="log-group", resource_name="*",
+                            service="logs",
+                            resource="log-group",
+                            resource_name="*",
                             arn_format=ArnFormat.COLON_RESOURCE_NAME,
                         )
                     }
                 },
             )
         )
-

@@ -11,8 +11,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
-from constructs import Construct
 
+from constructs import Construct
 from sagemaker_platform import _defaults
 from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.compliance import acknowledge, acknowledge_wildcard_resources, skip_checkov
@@ -27,8 +27,14 @@ _DEFAULT_SG_PROVIDER_SKIPS = {
 }
 
 _S3_ACTIONS = [
-    "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket",
-    "s3:GetBucketLocation", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:ListBucket",
+    "s3:GetBucketLocation",
+    "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",
 ]
 
 
@@ -66,27 +72,52 @@ class IsolatedNetworkProps:
         errors.int_range("max_azs", self.max_azs, 2, 6)
         if self.availability_zones is not None:
             azs = list(self.availability_zones)
-            errors.check(len(azs) >= 2 and len(set(azs)) == len(azs), "availability_zones", azs,
-                         "at least two distinct availability zones, e.g. ['eu-west-1a', 'eu-west-1b']")
+            errors.check(
+                len(azs) >= 2 and len(set(azs)) == len(azs),
+                "availability_zones",
+                azs,
+                "at least two distinct availability zones, e.g. ['eu-west-1a', 'eu-west-1b']",
+            )
             for az in azs:
-                errors.pattern("availability_zones", az, r"[a-z]{2}(-gov)?-[a-z]+-\d[a-z]",
-                               "availability zone names such as 'eu-west-1a'")
+                errors.pattern(
+                    "availability_zones",
+                    az,
+                    r"[a-z]{2}(-gov)?-[a-z]+-\d[a-z]",
+                    "availability zone names such as 'eu-west-1a'",
+                )
         errors.int_range("subnet_cidr_mask", self.subnet_cidr_mask, 17, 28)
         if "/" in self.cidr and self.cidr.split("/")[1].isdigit():
             prefix = int(self.cidr.split("/")[1])
-            errors.check(self.subnet_cidr_mask > prefix, "subnet_cidr_mask", self.subnet_cidr_mask,
-                         f"a mask longer than the VPC's /{prefix}")
+            errors.check(
+                self.subnet_cidr_mask > prefix,
+                "subnet_cidr_mask",
+                self.subnet_cidr_mask,
+                f"a mask longer than the VPC's /{prefix}",
+            )
         unknown = [e for e in self.interface_endpoints if e not in _defaults.KNOWN_INTERFACE_ENDPOINTS]
-        errors.check(not unknown, "interface_endpoints", unknown,
-                     "names from " + ", ".join(_defaults.KNOWN_INTERFACE_ENDPOINTS))
-        errors.check(len(set(self.interface_endpoints)) == len(self.interface_endpoints),
-                     "interface_endpoints", list(self.interface_endpoints), "each endpoint at most once")
+        errors.check(
+            not unknown, "interface_endpoints", unknown, "names from " + ", ".join(_defaults.KNOWN_INTERFACE_ENDPOINTS)
+        )
+        errors.check(
+            len(set(self.interface_endpoints)) == len(self.interface_endpoints),
+            "interface_endpoints",
+            list(self.interface_endpoints),
+            "each endpoint at most once",
+        )
         if self.s3_prefix_list_id is not None:
-            errors.pattern("s3_prefix_list_id", self.s3_prefix_list_id, r"pl-[0-9a-f]{8,17}",
-                           "a managed prefix list ID such as 'pl-6da54004'")
+            errors.pattern(
+                "s3_prefix_list_id",
+                self.s3_prefix_list_id,
+                r"pl-[0-9a-f]{8,17}",
+                "a managed prefix list ID such as 'pl-6da54004'",
+            )
         if self.vpc is not None:
-            errors.check(self.availability_zones is None, "availability_zones", self.availability_zones,
-                         "None when an existing vpc is given")
+            errors.check(
+                self.availability_zones is None,
+                "availability_zones",
+                self.availability_zones,
+                "None when an existing vpc is given",
+            )
         errors.raise_if_any()
 
 
@@ -107,17 +138,24 @@ class IsolatedNetwork(Construct):
         self.subnet_selection = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
 
         self.jobs_security_group = ec2.SecurityGroup(
-            self, "JobsSecurityGroup", vpc=self.vpc, allow_all_outbound=False,
+            self,
+            "JobsSecurityGroup",
+            vpc=self.vpc,
+            allow_all_outbound=False,
             description="SageMaker jobs and endpoints: talk to each other and to VPC endpoints only",
         )
         self.endpoints_security_group = ec2.SecurityGroup(
-            self, "EndpointsSecurityGroup", vpc=self.vpc, allow_all_outbound=False,
+            self,
+            "EndpointsSecurityGroup",
+            vpc=self.vpc,
+            allow_all_outbound=False,
             description="Interface VPC endpoints: HTTPS from SageMaker jobs and endpoints only",
         )
         self._wire_security_groups()
         acknowledge(
             self.jobs_security_group,
-            "HIPAA.Security-EC2RestrictedCommonPorts", "NIST.800.53.R5-EC2RestrictedCommonPorts",
+            "HIPAA.Security-EC2RestrictedCommonPorts",
+            "NIST.800.53.R5-EC2RestrictedCommonPorts",
             reason="All-port ingress comes only from this same security group: distributed training "
             "(NCCL, MPI, parameter servers) uses dynamic ports between job instances; nothing else "
             "can reach them.",
@@ -135,10 +173,14 @@ class IsolatedNetwork(Construct):
         self.interface_endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {}
         for name in props.interface_endpoints:
             self.interface_endpoints[name] = ec2.InterfaceVpcEndpoint(
-                self, _endpoint_id(name), vpc=self.vpc,
+                self,
+                _endpoint_id(name),
+                vpc=self.vpc,
                 service=ec2.InterfaceVpcEndpointAwsService(name),
-                subnets=self.subnet_selection, security_groups=[self.endpoints_security_group],
-                open=False, private_dns_enabled=True,
+                subnets=self.subnet_selection,
+                security_groups=[self.endpoints_security_group],
+                open=False,
+                private_dns_enabled=True,
             )
         self.flow_log_group = self._add_flow_logs(props)
 
@@ -165,20 +207,29 @@ class IsolatedNetwork(Construct):
 
     def _create_vpc(self, props: IsolatedNetworkProps) -> ec2.Vpc:
         vpc = ec2.Vpc(
-            self, "Vpc",
+            self,
+            "Vpc",
             ip_addresses=ec2.IpAddresses.cidr(props.cidr),
             max_azs=None if props.availability_zones else props.max_azs,
             availability_zones=list(props.availability_zones) if props.availability_zones else None,
             nat_gateways=0,
             subnet_configuration=[
-                ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED,
-                                        cidr_mask=props.subnet_cidr_mask)
+                ec2.SubnetConfiguration(
+                    name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=props.subnet_cidr_mask
+                )
             ],
             restrict_default_security_group=True,
             enable_dns_hostnames=True,
             enable_dns_support=True,
         )
         self._tidy_default_sg_provider()
+        if props.availability_zones:
+            # Explicit AZs are how account-bound stacks avoid context lookups (AZ names are
+            # per-account); cfn-lint's W3010 "avoid hardcoding AZs" is ignored on these subnets only.
+            for subnet in vpc.isolated_subnets:
+                cfn_subnet = subnet.node.default_child
+                if isinstance(cfn_subnet, CfnResource):
+                    cfn_subnet.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3010"]}})
         return vpc
 
     def _tidy_default_sg_provider(self) -> None:
@@ -191,7 +242,7 @@ class IsolatedNetwork(Construct):
         role = provider.node.find_child("Role")
         if isinstance(handler, CfnResource) and isinstance(role, CfnResource):
             # The handler's GetAtt on the role already orders them; the extra DependsOn is W3005.
-            handler.remove_dependency(role)
+            handler.remove_resource_dependency(role)
             for check, reason in _DEFAULT_SG_PROVIDER_SKIPS.items():
                 skip_checkov(handler, check, reason)
 
@@ -205,8 +256,11 @@ class IsolatedNetwork(Construct):
             s3_peer = ec2.Peer.prefix_list(self.props.s3_prefix_list_id)
             jobs.add_egress_rule(s3_peer, ec2.Port.tcp(443), "HTTPS to S3 through the gateway endpoint")
         else:
-            jobs.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443),
-                                 "HTTPS to S3 through the gateway endpoint (no other route exists)")
+            jobs.add_egress_rule(
+                ec2.Peer.any_ipv4(),
+                ec2.Port.tcp(443),
+                "HTTPS to S3 through the gateway endpoint (no other route exists)",
+            )
             Annotations.of(self).add_info(
                 "IsolatedNetwork: HTTPS egress to S3 is allowed to any IPv4 address because no "
                 "s3_prefix_list_id was given; the isolated route tables only reach the S3 gateway endpoint."
@@ -225,13 +279,18 @@ class IsolatedNetwork(Construct):
 
     def _add_flow_logs(self, props: IsolatedNetworkProps) -> logs.LogGroup:
         group = logs.LogGroup(
-            self, "FlowLogGroup", encryption_key=props.flow_logs_key,
-            retention=props.flow_log_retention, removal_policy=RemovalPolicy.RETAIN,
+            self,
+            "FlowLogGroup",
+            encryption_key=props.flow_logs_key,
+            retention=props.flow_log_retention,
+            removal_policy=RemovalPolicy.RETAIN,
         )
         stack = Stack.of(self)
         # A role with a customer-managed policy instead of the inline DefaultPolicy CDK would add.
         policy = iam.ManagedPolicy(
-            self, "FlowLogPolicy", description="VPC flow logs: write to the flow-log group only",
+            self,
+            "FlowLogPolicy",
+            description="VPC flow logs: write to the flow-log group only",
             statements=[
                 iam.PolicyStatement(
                     actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
@@ -240,18 +299,22 @@ class IsolatedNetwork(Construct):
             ],
         )
         role = iam.Role(
-            self, "FlowLogRole",
+            self,
+            "FlowLogRole",
             assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com").with_conditions(
                 {"StringEquals": {"aws:SourceAccount": stack.account}}
             ),
             managed_policies=[policy],
         )
         acknowledge_wildcard_resources(
-            policy, [group.log_group_arn],
+            policy,
+            [group.log_group_arn],
             reason="A log group ARN ends in ':*' to cover its streams; streams are created per ENI at run time.",
         )
         ec2.FlowLog(
-            self, "FlowLog", resource_type=ec2.FlowLogResourceType.from_vpc(self.vpc),
+            self,
+            "FlowLog",
+            resource_type=ec2.FlowLogResourceType.from_vpc(self.vpc),
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(group, role.without_policy_updates()),
             traffic_type=ec2.FlowLogTrafficType.ALL,
         )

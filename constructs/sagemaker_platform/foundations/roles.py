@@ -11,20 +11,25 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from constructs import Construct
 
+from constructs import Construct
 from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.compliance import acknowledge, acknowledge_wildcard_resources
 
 SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
 
 _ENI_DESCRIBE = [
-    "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions",
-    "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
 ]
 _ENI_MANAGE = [
-    "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission",
-    "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission",
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
 ]
 
 
@@ -40,8 +45,12 @@ class BucketAccess:
 
     def __post_init__(self) -> None:
         errors = PropsErrors("BucketAccess")
-        errors.check(not self.prefix.startswith("/") and "*" not in self.prefix, "prefix", self.prefix,
-                     "a key prefix without a leading '/' and without '*', e.g. 'training/'")
+        errors.check(
+            not self.prefix.startswith("/") and "*" not in self.prefix,
+            "prefix",
+            self.prefix,
+            "a key prefix without a leading '/' and without '*', e.g. 'training/'",
+        )
         errors.raise_if_any()
 
 
@@ -67,12 +76,19 @@ class SageMakerExecutionRoleProps:
     def __post_init__(self) -> None:
         errors = PropsErrors("SageMakerExecutionRoleProps")
         errors.check(len(self.description.strip()) > 0, "description", self.description, "a non-empty description")
-        errors.check(len(self.description) <= 1000, "description", self.description[:40] + "...", "at most 1000 characters")
-        errors.pattern("log_group_prefix", self.log_group_prefix, r"/[A-Za-z0-9_./#-]{1,400}/",
-                       "a log group name prefix starting and ending with '/', e.g. '/aws/sagemaker/'")
+        errors.check(
+            len(self.description) <= 1000, "description", self.description[:40] + "...", "at most 1000 characters"
+        )
+        errors.pattern(
+            "log_group_prefix",
+            self.log_group_prefix,
+            r"/[A-Za-z0-9_./#-]{1,400}/",
+            "a log group name prefix starting and ending with '/', e.g. '/aws/sagemaker/'",
+        )
         if self.role_name is not None:
-            errors.pattern("role_name", self.role_name, r"[\w+=,.@-]{1,64}",
-                           "1-64 characters of letters, digits and +=,.@_-")
+            errors.pattern(
+                "role_name", self.role_name, r"[\w+=,.@-]{1,64}", "1-64 characters of letters, digits and +=,.@_-"
+            )
         errors.raise_if_any()
 
 
@@ -91,7 +107,8 @@ class SageMakerExecutionRole(Construct):
         stack = Stack.of(self)
         self.policy = iam.ManagedPolicy(self, "Policy", description=f"Permissions of: {props.description}")
         self.role = iam.Role(
-            self, "Resource",
+            self,
+            "Resource",
             role_name=props.role_name,
             description=props.description,
             assumed_by=iam.ServicePrincipal(SAGEMAKER_SERVICE).with_conditions(
@@ -127,7 +144,8 @@ class SageMakerExecutionRole(Construct):
             actions += ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
         self.policy.add_statements(iam.PolicyStatement(actions=actions, resources=[objects]))
         acknowledge_wildcard_resources(
-            self.policy, [objects],
+            self.policy,
+            [objects],
             reason="Object keys under the granted prefix are data-dependent (datasets, checkpoints, "
             "model artifacts); the bucket and prefix are fixed.",
         )
@@ -144,9 +162,16 @@ class SageMakerExecutionRole(Construct):
         """Allow encrypting, decrypting and creating grants (for ML volumes) with ``key``."""
         self.policy.add_statements(
             iam.PolicyStatement(
-                actions=["kms:Decrypt", "kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",
-                         "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext",
-                         "kms:DescribeKey", "kms:CreateGrant"],
+                actions=[
+                    "kms:Decrypt",
+                    "kms:Encrypt",
+                    "kms:ReEncryptFrom",
+                    "kms:ReEncryptTo",
+                    "kms:GenerateDataKey",
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                    "kms:DescribeKey",
+                    "kms:CreateGrant",
+                ],
                 resources=[key.key_arn],
             )
         )
@@ -161,9 +186,7 @@ class SageMakerExecutionRole(Construct):
         )
         if not getattr(self, "_ecr_token_granted", False):
             self._ecr_token_granted = True
-            self.policy.add_statements(
-                iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"])
-            )
+            self.policy.add_statements(iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]))
 
     def grant_pass_role(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` pass this role, to SageMaker only (``iam:PassedToService``)."""
@@ -177,27 +200,31 @@ class SageMakerExecutionRole(Construct):
     def _add_logs_and_metrics(self) -> None:
         stack = Stack.of(self)
         groups = stack.format_arn(
-            service="logs", resource="log-group", resource_name=f"{self.props.log_group_prefix}*",
+            service="logs",
+            resource="log-group",
+            resource_name=f"{self.props.log_group_prefix}*",
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
         self.policy.add_statements(
             iam.PolicyStatement(
-                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
-                         "logs:DescribeLogStreams"],
+                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                 resources=[groups],
             ),
             iam.PolicyStatement(
-                actions=["cloudwatch:PutMetricData"], resources=["*"],
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
                 conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}},
             ),
         )
         acknowledge_wildcard_resources(
-            self.policy, [groups],
+            self.policy,
+            [groups],
             reason="SageMaker creates one log group per job type and one stream per job under this "
             "prefix; names are only known at run time.",
         )
         acknowledge(
-            self.policy, "AwsSolutions-IAM5[Resource::*]",
+            self.policy,
+            "AwsSolutions-IAM5[Resource::*]",
             reason="cloudwatch:PutMetricData, ecr:GetAuthorizationToken and EC2 Describe* do not support "
             "resource-level permissions; metric writes are limited to SageMaker namespaces by condition.",
         )
@@ -214,11 +241,13 @@ class SageMakerExecutionRole(Construct):
             iam.PolicyStatement(actions=_ENI_MANAGE, resources=[in_region[0]]),
             iam.PolicyStatement(
                 actions=["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission"],
-                resources=in_region[1:], conditions={"ArnEquals": {"ec2:Vpc": vpc_arn}},
+                resources=in_region[1:],
+                conditions={"ArnEquals": {"ec2:Vpc": vpc_arn}},
             ),
         )
         acknowledge_wildcard_resources(
-            self.policy, in_region,
+            self.policy,
+            in_region,
             reason="SageMaker creates ENIs with IDs unknown until run time; subnet and security group "
             "use is limited to the platform VPC by the ec2:Vpc condition.",
         )

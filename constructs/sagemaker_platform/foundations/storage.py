@@ -9,8 +9,8 @@ from aws_cdk import Annotations, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from constructs import Construct
 
+from constructs import Construct
 from sagemaker_platform import _defaults
 from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.compliance import acknowledge, skip_checkov
@@ -46,13 +46,17 @@ class SecureBucketProps:
         errors = PropsErrors("SecureBucketProps")
         if self.bucket_name is not None:
             errors.pattern(
-                "bucket_name", self.bucket_name, r"(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
+                "bucket_name",
+                self.bucket_name,
+                r"(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
                 "3-63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit",
             )
         if self.access_logs_prefix is not None:
             errors.check(
                 self.access_logs_prefix.endswith("/") and not self.access_logs_prefix.startswith("/"),
-                "access_logs_prefix", self.access_logs_prefix, "a key prefix such as 'data/' (ends with '/', no leading '/')",
+                "access_logs_prefix",
+                self.access_logs_prefix,
+                "a key prefix such as 'data/' (ends with '/', no leading '/')",
             )
         errors.int_range("noncurrent_version_expiration_days", self.noncurrent_version_expiration_days, 1)
         errors.int_range("abort_incomplete_upload_days", self.abort_incomplete_upload_days, 1)
@@ -208,20 +212,36 @@ class AccessLogsBucket(Construct):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             versioned=True,
             lifecycle_rules=[
-                s3.LifecycleRule(id="expire-access-logs", expiration=Duration.days(props.retention_days),
-                                 noncurrent_version_expiration=Duration.days(30)),
+                s3.LifecycleRule(
+                    id="expire-access-logs",
+                    expiration=Duration.days(props.retention_days),
+                    noncurrent_version_expiration=Duration.days(30),
+                ),
             ],
             removal_policy=props.removal_policy,
         )
         cfn: s3.CfnBucket = self.bucket.node.default_child  # type: ignore[assignment]
         not_kms = "S3 server access log delivery does not support SSE-KMS on the target bucket; SSE-S3 is used."
         no_self_log = "This is the access-log bucket itself; logging it into itself would loop."
-        acknowledge(self.bucket, "AwsSolutions-S1", "HIPAA.Security-S3BucketLoggingEnabled",
-                    "NIST.800.53.R5-S3BucketLoggingEnabled", reason=no_self_log)
-        acknowledge(self.bucket, "HIPAA.Security-S3DefaultEncryptionKMS",
-                    "NIST.800.53.R5-S3DefaultEncryptionKMS", reason=not_kms)
-        acknowledge(self.bucket, "HIPAA.Security-S3BucketReplicationEnabled",
-                    "NIST.800.53.R5-S3BucketReplicationEnabled", reason=_NO_REPLICATION)
+        acknowledge(
+            self.bucket,
+            "AwsSolutions-S1",
+            "HIPAA.Security-S3BucketLoggingEnabled",
+            "NIST.800.53.R5-S3BucketLoggingEnabled",
+            reason=no_self_log,
+        )
+        acknowledge(
+            self.bucket,
+            "HIPAA.Security-S3DefaultEncryptionKMS",
+            "NIST.800.53.R5-S3DefaultEncryptionKMS",
+            reason=not_kms,
+        )
+        acknowledge(
+            self.bucket,
+            "HIPAA.Security-S3BucketReplicationEnabled",
+            "NIST.800.53.R5-S3BucketReplicationEnabled",
+            reason=_NO_REPLICATION,
+        )
         skip_checkov(cfn, "CKV_AWS_18", no_self_log)
         skip_checkov(cfn, "CKV_AWS_145", not_kms)
         skip_checkov(cfn, "CKV_AWS_144", _NO_REPLICATION)

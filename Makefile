@@ -1,0 +1,48 @@
+# sagemaker-platform: everything from nothing with two commands.
+#   make synth   set up, synthesize every stack of every stage into cdk.out/, print a summary
+#   make test    set up, run the whole test suite (unit tests plus every referee)
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+CHECKOV_VENV := .venv-checkov
+PY := $(VENV)/bin/python
+PIP_FLAGS := --quiet --disable-pip-version-check
+
+# jsii prints an end-of-life banner on Node 20 unless the major version is listed here.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_CLI_TELEMETRY := true
+
+.PHONY: setup synth test lint clean
+
+setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install $(PIP_FLAGS) -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(CHECKOV_VENV)/.installed: tests/tools/requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install $(PIP_FLAGS) -r $<
+	touch $@
+
+# '**' selects the stacks inside stages: without it the CLI selects none and ignores their findings.
+synth: $(VENV)/.installed node_modules/.installed
+	rm -rf cdk.out
+	node_modules/.bin/cdk synth '**' --quiet --no-notices
+	$(PY) -m stacks.summary cdk.out
+
+test: setup
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check constructs stacks tests app.py
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf cdk.out $(VENV) $(CHECKOV_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

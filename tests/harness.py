@@ -1,0 +1,120 @@
+"""Shared test harness: build apps once, run the referees, normalize templates for snapshots."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import App, Stack, Stage
+
+REPO = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+_ASSET_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def cdk_context() -> dict[str, Any]:
+    """The committed ``cdk.json`` context (stage config plus feature flags)."""
+    context: dict[str, Any] = json.loads((REPO / "cdk.json").read_text())["context"]
+    return context
+
+
+def make_app(outdir: Path | str | None = None, **context: Any) -> App:
+    """An App with the project's feature flags.
+
+    CDK's built-in CloudFormation validation is switched off (~2 s per process): cfn-lint runs
+    over every template of the reference app instead, in ``test_reference_app.py``.
+    """
+    flags = {k: v for k, v in cdk_context().items() if k.startswith("@aws-cdk") or k.startswith("aws:")}
+    return App(
+        outdir=str(outdir) if outdir else None,
+        context={**flags, **context},
+        builtin_cloud_formation_validation=False,
+    )
+
+
+@dataclass
+class SynthResult:
+    """A synthesized reference app: its stages, output directory and nag outcome."""
+
+    app: App
+    stages: list[Stage]
+    outdir: Path
+    error: str | None
+
+    @property
+    def stacks(self) -> list[Stack]:
+        return [c for s in self.stages for c in s.node.children if isinstance(c, Stack)]
+
+    def template_paths(self) -> list[Path]:
+        return sorted(self.outdir.glob("assembly-*/*.template.json"))
+
+    def validation_report(self) -> dict[str, Any]:
+        report: dict[str, Any] = json.loads((self.outdir / "validation-report.json").read_text())
+        return report
+
+
+def synth_reference_app(outdir: Path, context: dict[str, Any] | None = None) -> SynthResult:
+    """Build ``app.py``'s app into ``outdir`` with the nag packs, keeping any validation failure."""
+    import app as app_module
+
+    app = make_app(outdir, **(context if context is not None else cdk_context()))
+    stages = app_module.build_app(app)
+    error = None
+    try:
+        app.synth()
+    except RuntimeError as err:  # ValidationFailed: the report on disk says why
+        error = str(err)
+    return SynthResult(app=app, stages=list(stages), outdir=outdir, error=error)
+
+
+def violations(report: dict[str, Any]) -> list[str]:
+    """Every unacknowledged finding in a validation report, as 'pack rule at path' lines."""
+    lines = []
+    for plugin in report.get("pluginReports", []):
+        for v in plugin.get("violations", []):
+            for c in v.get("violatingConstructs", []):
+                lines.append(
+                    f"{plugin['pluginName']}: {v['ruleName']} at {c['constructPath']}: {v['description'][:160]}"
+                )
+    return sorted(lines)
+
+
+def normalize_template(template: dict[str, Any]) -> dict[str, Any]:
+    """Drop bootstrap-version noise and asset hashes so snapshots change only with the template."""
+    text = _ASSET_HASH.sub("<asset-hash>", json.dumps(template, sort_keys=True))
+    out: dict[str, Any] = json.loads(text)
+    out.get("Parameters", {}).pop("BootstrapVersion", None)
+    if not out.get("Parameters"):
+        out.pop("Parameters", None)
+    out.get("Rules", {}).pop("CheckBootstrapVersion", None)
+    if not out.get("Rules"):
+        out.pop("Rules", None)
+    return out
+
+
+def venv_tool(name: str) -> str | None:
+    """A console script installed next to this interpreter, or on PATH."""
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else shutil.which(name)
+
+
+def checkov_bin() -> str | None:
+    """checkov lives in its own environment (its pins clash with ours): ``.venv-checkov``."""
+    override = os.environ.get("CHECKOV_BIN")
+    if override:
+        return override
+    candidate = REPO / ".venv-checkov" / "bin" / "checkov"
+    return str(candidate) if candidate.exists() else None
+
+
+def run(cmd: list[str], timeout: int = 600, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """Run a command, capturing text output."""
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False, **kwargs)

@@ -1,0 +1,107 @@
+"""Stage configuration from cdk.json: typed, validated, errors naming the context key."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from stacks.config import ConfigError, PlatformConfig
+from tests.harness import cdk_context
+
+GOOD = {"name": "dev", "region": "eu-west-1"}
+
+
+def _stages(*stages: dict[str, Any]) -> dict[str, Any]:
+    return {"stages": list(stages)}
+
+
+def test_committed_configuration_is_valid() -> None:
+    config = PlatformConfig.from_context(cdk_context()["sagemaker-platform"])
+    assert [s.name for s in config.stages] == ["dev", "prod"]
+    prod = config.stages[1]
+    assert prod.account == "123456789012" and prod.availability_zones == ("eu-west-1a", "eu-west-1b", "eu-west-1c")
+    assert prod.construct_id == "Prod"
+
+
+def test_defaults_apply_to_optional_keys() -> None:
+    (stage,) = PlatformConfig.from_context(_stages(GOOD)).stages
+    assert (stage.vpc_cidr, stage.max_azs, stage.log_retention_days, stage.account) == ("10.0.0.0/16", 2, 365, None)
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        (None, r"'sagemaker-platform': got None"),
+        ({"stages": []}, r"'sagemaker-platform.stages': got \[\]"),
+        ({"stages": [GOOD], "extra": 1}, r"'sagemaker-platform': unknown keys \['extra'\]"),
+        (_stages("dev"), r"'sagemaker-platform.stages\[0\]': got 'dev'; expected an object"),
+        (_stages({**GOOD, "name": "Dev"}), r"'sagemaker-platform.stages\[0\].name': got 'Dev'"),
+        (
+            _stages({**GOOD, "region": "europe"}),
+            r"'sagemaker-platform.stages\[0\].region': got 'europe'; allowed: an AWS region",
+        ),
+        (
+            _stages({**GOOD, "account": 123456789012}),
+            r"'sagemaker-platform.stages\[0\].account': got 123456789012; allowed: a 12-digit",
+        ),
+        (
+            _stages({**GOOD, "account": "123456789012"}),
+            r"'sagemaker-platform.stages\[0\].availabilityZones': got None; allowed: a list of AZs: required when 'account' is set",
+        ),
+        (
+            _stages({**GOOD, "availabilityZones": ["us-east-1a", "us-east-1b"]}),
+            r"availabilityZones': got \['us-east-1a', 'us-east-1b'\]; allowed: at least two distinct AZs of the stage's region",
+        ),
+        (_stages({**GOOD, "vpcCidr": "10.0.0.0/8"}), r"'sagemaker-platform.stages\[0\].vpcCidr': got '10.0.0.0/8'"),
+        (
+            _stages({**GOOD, "maxAzs": 7}),
+            r"'sagemaker-platform.stages\[0\].maxAzs': got 7; allowed: an integer from 2 to 6",
+        ),
+        (_stages({**GOOD, "maxAzs": True}), r"maxAzs': got True"),
+        (
+            _stages({**GOOD, "logRetentionDays": 100}),
+            r"'sagemaker-platform.stages\[0\].logRetentionDays': got 100; allowed: one of 1, 3, 5",
+        ),
+        (_stages({**GOOD, "s3PrefixListId": "pl-x"}), r"s3PrefixListId': got 'pl-x'"),
+        (
+            _stages({**GOOD, "interfaceEndpoints": ["s3"]}),
+            r"interfaceEndpoints': got \['s3'\]; allowed: a list of names from",
+        ),
+        (
+            _stages({**GOOD, "vpc_cidr": "10.0.0.0/16"}),
+            r"'sagemaker-platform.stages\[0\]': unknown keys \['vpc_cidr'\]",
+        ),
+        (_stages(GOOD, GOOD), r"'sagemaker-platform.stages\[\*\].name': duplicate stage names \['dev'\]"),
+    ],
+    ids=[
+        "missing",
+        "no-stages",
+        "unknown-top-key",
+        "stage-not-object",
+        "name-uppercase",
+        "bad-region",
+        "account-not-string",
+        "account-without-azs",
+        "azs-of-other-region",
+        "cidr-too-big",
+        "too-many-azs",
+        "bool-max-azs",
+        "retention-not-allowed",
+        "bad-prefix-list",
+        "unknown-endpoint",
+        "snake-case-key",
+        "duplicate-stage",
+    ],
+)
+def test_fails_bad_configuration_naming_the_key(raw: Any, key: str) -> None:
+    with pytest.raises(ConfigError, match=key):
+        PlatformConfig.from_context(copy.deepcopy(raw))
+
+
+def test_fails_with_every_bad_key_at_once() -> None:
+    with pytest.raises(ConfigError) as info:
+        PlatformConfig.from_context(_stages({"name": "X", "region": "nowhere", "maxAzs": 9}))
+    for key in ("name", "region", "maxAzs"):
+        assert f".{key}'" in str(info.value)

@@ -1,0 +1,119 @@
+"""The reference app as a whole: every referee, snapshots, determinism and data safety."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from tests.harness import (
+    SynthResult,
+    cdk_context,
+    make_app,
+    normalize_template,
+    run,
+    synth_reference_app,
+    venv_tool,
+    violations,
+)
+
+# Logical IDs of everything that holds data or makes data readable. A renamed construct ID gives a
+# new logical ID, and CloudFormation then REPLACES the resource: a replaced key leaves everything
+# it encrypted unreadable once the old key is deleted; a replaced bucket strands its objects.
+PINNED_STATEFUL_IDS = {
+    "AWS::KMS::Key": {
+        "KeysDataKey8F3FE3A4",
+        "KeysModelsKeyBBEE4091",
+        "KeysLogsKeyD24E82DB",
+        "KeysFeatureStoreKey56DB9B1A",
+    },
+    "AWS::S3::Bucket": {"AccessLogs247031D9", "DataBucketB1A7365C", "ModelBucket220C70D9"},
+    "AWS::Logs::LogGroup": {"NetworkFlowLogGroup4F8CEEEF"},
+}
+
+
+def test_nag_packs_report_no_unacknowledged_findings(reference: SynthResult) -> None:
+    found = violations(reference.validation_report())
+    assert not found, "cdk-nag findings (fix them or acknowledge at the narrowest scope with a reason):\n" + "\n".join(
+        found
+    )
+    assert reference.error is None, reference.error
+
+
+def test_nag_packs_catch_an_unsafe_bucket(tmp_path: Path) -> None:
+    # Negative control: successful packs are omitted from the report, so prove the wiring works by
+    # adding a default (unencrypted, unlogged) bucket and expecting every pack to fail synthesis.
+    import app as app_module
+
+    app = make_app(tmp_path / "cdk.out", **cdk_context())
+    stages = app_module.build_app(app)
+    s3.Bucket(stages[0].foundation, "UnsafeBucket")
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    report = json.loads((tmp_path / "cdk.out" / "validation-report.json").read_text())
+    failed = {p["pluginName"] for p in report["pluginReports"] if p["conclusion"] == "failure"}
+    assert {"AwsSolutions", "HIPAA.Security", "NIST.800.53.R5"} <= failed
+    paths = {
+        c["constructPath"]
+        for line in report["pluginReports"]
+        for v in line["violations"]
+        for c in v["violatingConstructs"]
+    }
+    assert paths == {"Dev/Foundation/UnsafeBucket/Resource"}, "only the unsafe bucket may be flagged"
+
+
+def test_every_stage_and_stack_is_synthesized(reference: SynthResult) -> None:
+    names = sorted(s.node.path for s in reference.stacks)
+    assert names == ["Dev/Foundation", "Prod/Foundation"]
+    assert len(reference.template_paths()) == 2
+
+
+def test_cfn_lint_reports_nothing(reference: SynthResult) -> None:
+    cfn_lint = venv_tool("cfn-lint")
+    assert cfn_lint, "cfn-lint is a dev dependency; run `make test` to install it"
+    paths = [str(p) for p in reference.template_paths()]
+    result = run([cfn_lint, "--format", "parseable", *paths])
+    assert result.returncode == 0, f"cfn-lint findings (errors and warnings both fail):\n{result.stdout}{result.stderr}"
+
+
+@pytest.mark.parametrize("stack_path", ["Dev/Foundation", "Prod/Foundation"])
+def test_stack_snapshot(reference: SynthResult, stack_path: str, snapshot) -> None:  # type: ignore[no-untyped-def]
+    stack = next(s for s in reference.stacks if s.node.path == stack_path)
+    template = normalize_template(Template.from_stack(stack).to_json())
+    assert template == snapshot(extension_class=JSONSnapshotExtension)
+
+
+@pytest.mark.parametrize("stack_path", ["Dev/Foundation", "Prod/Foundation"])
+def test_stateful_logical_ids_are_pinned(reference: SynthResult, stack_path: str) -> None:
+    stack = next(s for s in reference.stacks if s.node.path == stack_path)
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    for rtype, pinned in PINNED_STATEFUL_IDS.items():
+        actual = {lid for lid, r in resources.items() if r["Type"] == rtype}
+        assert actual == pinned, (
+            f"{stack_path}: logical IDs of {rtype} changed.\n  pinned:  {sorted(pinned)}\n  actual:  {sorted(actual)}\n"
+            "A changed logical ID makes CloudFormation replace the resource: data in a replaced "
+            "bucket is stranded and data under a replaced key becomes unreadable. Restore the "
+            "construct ID, or, if the replacement is intended and migrated, pin the new ID here."
+        )
+        for lid in actual:
+            assert resources[lid].get("DeletionPolicy") == "Retain", f"{stack_path}: {lid} must be retained"
+            assert resources[lid].get("UpdateReplacePolicy") == "Retain", f"{stack_path}: {lid} must be retained"
+
+
+def test_two_synths_are_byte_identical(reference: SynthResult, tmp_path: Path) -> None:
+    again = synth_reference_app(tmp_path / "cdk.out")
+    first = {p.relative_to(reference.outdir): p.read_bytes() for p in reference.template_paths()}
+    second = {p.relative_to(again.outdir): p.read_bytes() for p in again.template_paths()}
+    assert first.keys() == second.keys()
+    for name in first:
+        assert first[name] == second[name], f"{name} differs between two synths"
+
+
+def test_no_context_lookups_are_recorded(reference: SynthResult) -> None:
+    # A lookup shows up as "missing" context in the manifest: the CLI would then call AWS.
+    for manifest in reference.outdir.rglob("manifest.json"):
+        assert "missing" not in json.loads(manifest.read_text()), f"{manifest} asks for context lookups"
