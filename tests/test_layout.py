@@ -102,3 +102,8 @@ def test_ruff_and_mypy_strict_are_clean() -> None:
     assert lint.returncode == 0, lint.stdout
     types = run([mypy], cwd=REPO)  # strict, configured in pyproject.toml
     assert types.returncode == 0, types.stdout
+
+
+def test_required_top_level_layout_exists() -> None:
+    for entry in ("app.py", "cdk.json", "pyproject.toml", "constructs", "stacks", "containers", "tests", "README.md"):
+        assert (REPO / entry).exists(), f"the project layout requires {entry} at the top level"

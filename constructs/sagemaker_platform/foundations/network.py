@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Annotations, CfnResource, RemovalPolicy, Stack
+from aws_cdk import CfnResource, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -260,10 +260,6 @@ class IsolatedNetwork(Construct):
                 ec2.Peer.any_ipv4(),
                 ec2.Port.tcp(443),
                 "HTTPS to S3 through the gateway endpoint (no other route exists)",
-            )
-            Annotations.of(self).add_info(
-                "IsolatedNetwork: HTTPS egress to S3 is allowed to any IPv4 address because no "
-                "s3_prefix_list_id was given; the isolated route tables only reach the S3 gateway endpoint."
             )
 
     def _allow_ecr_layers(self) -> None:
