@@ -17,9 +17,11 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 
 setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# The containers' runtime pins join the dev venv so their code is tested as processes; the
+# library itself never depends on them.
+$(VENV)/.installed: pyproject.toml containers/requirements-dev.txt $(wildcard containers/*/requirements.txt)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install $(PIP_FLAGS) -e '.[dev]'
+	$(PY) -m pip install $(PIP_FLAGS) -e '.[dev]' -r containers/requirements-dev.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
