@@ -42,7 +42,9 @@ _STAGE_KEYS = {
     "logRetentionDays",
     "s3PrefixListId",
     "interfaceEndpoints",
+    "serving",
 }
+_SERVING_KEYS = {"instanceType", "minInstances", "maxInstances"}
 
 
 class ConfigError(ValueError):
@@ -62,6 +64,9 @@ class StageConfig:
     log_retention_days: int = 365
     s3_prefix_list_id: str | None = None
     interface_endpoints: tuple[str, ...] | None = None
+    serving_instance_type: str = "ml.m5.large"
+    serving_min_instances: int = 1
+    serving_max_instances: int = 4
 
     @property
     def construct_id(self) -> str:
@@ -166,6 +171,30 @@ def _parse_stage(path: str, item: Any, problems: list[str]) -> StageConfig | Non
         isinstance(endpoints, list) and all(e in KNOWN_INTERFACE_ENDPOINTS for e in endpoints)
     ):
         bad("interfaceEndpoints", "a list of names from " + ", ".join(KNOWN_INTERFACE_ENDPOINTS))
+    serving = item.get("serving", {})
+    if not isinstance(serving, dict):
+        bad("serving", "an object with instanceType, minInstances, maxInstances")
+        serving = {}
+    unknown_serving = sorted(set(serving) - _SERVING_KEYS)
+    if unknown_serving:
+        problems.append(f"'{path}.serving': unknown keys {unknown_serving}; allowed: {sorted(_SERVING_KEYS)}")
+    instance_type = serving.get("instanceType", "ml.m5.large")
+    if not (
+        isinstance(instance_type, str)
+        and re.fullmatch(r"ml\.[a-z][a-z0-9-]*\.(medium|large|[0-9]*xlarge)", instance_type)
+        and not instance_type.startswith("ml.t")
+    ):
+        problems.append(
+            f"'{path}.serving.instanceType': got {instance_type!r}; allowed: a non-burstable SageMaker "
+            "instance type such as 'ml.m5.large' (ml.t* cannot autoscale)"
+        )
+    low, high = serving.get("minInstances", 1), serving.get("maxInstances", 4)
+    if not (isinstance(low, int) and not isinstance(low, bool) and low >= 1):
+        problems.append(f"'{path}.serving.minInstances': got {low!r}; allowed: an integer >= 1")
+    elif not (isinstance(high, int) and not isinstance(high, bool) and high >= low):
+        problems.append(
+            f"'{path}.serving.maxInstances': got {high!r}; allowed: an integer >= serving.minInstances ({low})"
+        )
     if len(problems) > before:
         return None
     return StageConfig(
@@ -178,6 +207,9 @@ def _parse_stage(path: str, item: Any, problems: list[str]) -> StageConfig | Non
         log_retention_days=retention,
         s3_prefix_list_id=prefix_list,
         interface_endpoints=tuple(endpoints) if endpoints is not None else None,
+        serving_instance_type=instance_type,
+        serving_min_instances=low,
+        serving_max_instances=high,
     )
 
 

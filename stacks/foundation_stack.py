@@ -17,6 +17,7 @@ from sagemaker_platform import (
     SecureBucketProps,
 )
 from sagemaker_platform._defaults import DEFAULT_INTERFACE_ENDPOINTS
+from sagemaker_platform.observability import NotificationTopic, NotificationTopicProps
 
 from constructs import Construct
 from stacks.config import StageConfig
@@ -29,6 +30,7 @@ class FoundationStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.keys = PlatformKeys(self, "Keys")
         self.access_logs = AccessLogsBucket(self, "AccessLogs")
+        self.alerts = NotificationTopic(self, "Alerts", NotificationTopicProps(encryption_key=self.keys.notifications))
         self.data_bucket = SecureBucket(
             self,
             "DataBucket",

@@ -9,6 +9,7 @@ from aws_cdk import Environment, Stage
 from constructs import Construct
 from stacks.config import StageConfig
 from stacks.foundation_stack import FoundationStack
+from stacks.serving_stack import ServingStack
 
 
 class PlatformStage(Stage):
@@ -27,4 +28,11 @@ class PlatformStage(Stage):
             "Foundation",
             config=config,
             description=f"sagemaker-platform {config.name}: network, keys, buckets, roles",
+        )
+        self.serving = ServingStack(
+            self,
+            "Serving",
+            config=config,
+            foundation=self.foundation,
+            description=f"sagemaker-platform {config.name}: models and endpoints",
         )

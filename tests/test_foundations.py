@@ -70,7 +70,7 @@ def _resources(t: Template, rtype: str) -> dict[str, Any]:
 
 
 def test_one_rotating_retained_key_per_purpose(f: Foundation) -> None:
-    f.template.resource_count_is("AWS::KMS::Key", 4)
+    f.template.resource_count_is("AWS::KMS::Key", len(KeyPurpose))
     f.template.all_resources(
         "AWS::KMS::Key",
         {
@@ -503,3 +503,47 @@ def test_audit_trail_writes_acknowledgments_into_stage_templates() -> None:
     )
     rules = {r["id"]: r["reason"] for r in bucket["Metadata"]["cdk_nag"]["rules_to_suppress"]}
     assert "Cross-region replication" in rules["HIPAA.Security-S3BucketReplicationEnabled"]
+
+
+def test_notifications_key_lets_this_accounts_alarms_and_rules_publish(f: Foundation) -> None:
+    f.template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Sid": "AllowAlarmsAndEventRulesOfThisAccountToPublish",
+                                "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+                                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                                "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_notification_topic_is_encrypted_and_ssl_only() -> None:
+    from sagemaker_platform.observability import NotificationTopic, NotificationTopicProps
+
+    stack = Stack(make_app(), "S")
+    keys = PlatformKeys(stack, "Keys", PlatformKeysProps(purposes=(KeyPurpose.NOTIFICATIONS,)))
+    NotificationTopic(stack, "Alerts", NotificationTopicProps(encryption_key=keys.notifications))
+    t = Template.from_stack(stack)
+    t.has_resource_properties(
+        "AWS::SNS::Topic", {"KmsMasterKeyId": {"Fn::GetAtt": [Match.string_like_regexp("KeysNotificationsKey"), "Arn"]}}
+    )
+    t.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": [
+                    Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+                ]
+            }
+        },
+    )

@@ -1,6 +1,6 @@
 """sagemaker-platform: AWS CDK v2 constructs for running Amazon SageMaker in production."""
 
-from sagemaker_platform.compliance import acknowledge, add_nag_packs, skip_checkov
+from sagemaker_platform.compliance import acknowledge, acknowledge_wildcard_resources, add_nag_packs, skip_checkov
 from sagemaker_platform.foundations import (
     AccessLogsBucket,
     AccessLogsBucketProps,
@@ -15,23 +15,65 @@ from sagemaker_platform.foundations import (
     SecureBucket,
     SecureBucketProps,
 )
+from sagemaker_platform.observability import NotificationTopic, NotificationTopicProps
+from sagemaker_platform.serving import (
+    AlarmSettings,
+    AsyncInferenceSettings,
+    BlueGreenDeployment,
+    ContainerSpec,
+    DataCaptureSettings,
+    Endpoint,
+    EndpointProps,
+    ImportedEndpoint,
+    InferenceMode,
+    Model,
+    ModelArtifact,
+    ModelImage,
+    ModelProps,
+    RollingDeployment,
+    ServerlessSettings,
+    TrafficShift,
+    VariantScaling,
+    VariantSpec,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AccessLogsBucket",
     "AccessLogsBucketProps",
+    "AlarmSettings",
+    "AsyncInferenceSettings",
+    "BlueGreenDeployment",
     "BucketAccess",
+    "ContainerSpec",
+    "DataCaptureSettings",
+    "Endpoint",
+    "EndpointProps",
+    "ImportedEndpoint",
+    "InferenceMode",
     "IsolatedNetwork",
     "IsolatedNetworkProps",
     "KeyPurpose",
+    "Model",
+    "ModelArtifact",
+    "ModelImage",
+    "ModelProps",
+    "NotificationTopic",
+    "NotificationTopicProps",
     "PlatformKeys",
     "PlatformKeysProps",
+    "RollingDeployment",
     "SageMakerExecutionRole",
     "SageMakerExecutionRoleProps",
     "SecureBucket",
     "SecureBucketProps",
+    "ServerlessSettings",
+    "TrafficShift",
+    "VariantScaling",
+    "VariantSpec",
     "acknowledge",
+    "acknowledge_wildcard_resources",
     "add_nag_packs",
     "skip_checkov",
 ]

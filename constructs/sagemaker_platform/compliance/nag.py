@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
+import jsii
 from aws_cdk import Acknowledgment, Aspects, CfnResource, Stack, Stage, Validations
 from cdk_nag import (
     AwsSolutionsChecks,
@@ -13,7 +15,7 @@ from cdk_nag import (
     WriteNagSuppressionsToCloudFormationAspect,
 )
 
-from constructs import IConstruct
+from constructs import IConstruct, IValidation
 
 #: Names of the packs ``add_nag_packs`` registers, as they appear in validation reports.
 NAG_PACK_NAMES = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5")
@@ -59,12 +61,16 @@ def acknowledge(scope: IConstruct, *rule_ids: str, reason: str) -> None:
             f"acknowledge: rule_ids: got {list(rule_ids)!r}; allowed: one or more rule IDs such as "
             "'AwsSolutions-IAM5' or 'AwsSolutions-IAM5[Resource::*]'"
         )
+    _check_reason(reason)
+    Validations.of(scope).acknowledge(*(Acknowledgment(id=r, reason=reason) for r in rule_ids))
+
+
+def _check_reason(reason: str) -> None:
     if len(reason.strip()) < _MIN_REASON:
         raise ValueError(
             f"acknowledge: reason: got {reason!r}; allowed: an explanation of at least "
             f"{_MIN_REASON} characters saying why the finding is acceptable here"
         )
-    Validations.of(scope).acknowledge(*(Acknowledgment(id=r, reason=reason) for r in rule_ids))
 
 
 def skip_checkov(resource: CfnResource, check_id: str, reason: str) -> None:
@@ -90,9 +96,24 @@ def nag_resource_id(scope: IConstruct, value: str) -> str:
 
 
 def acknowledge_wildcard_resources(scope: IConstruct, resources: list[str], *, reason: str) -> None:
-    """Acknowledge ``AwsSolutions-IAM5`` for exactly these wildcard resources on ``scope``."""
-    ids = sorted({f"AwsSolutions-IAM5[Resource::{nag_resource_id(scope, r)}]" for r in resources})
-    acknowledge(scope, *ids, reason=reason)
+    """Acknowledge ``AwsSolutions-IAM5`` for exactly these wildcard resources on ``scope``.
+
+    The finding IDs are computed when the construct tree is validated, after CDK has resolved
+    cross-stack references (a bucket ARN from another stack renders as ``Fn::GetStackOutput``).
+    """
+    _check_reason(reason)
+    scope.node.add_validation(_LateWildcardAcknowledgment(scope, list(resources), reason))
+
+
+@jsii.implements(IValidation)
+class _LateWildcardAcknowledgment:
+    def __init__(self, scope: IConstruct, resources: list[str], reason: str) -> None:
+        self.scope, self.resources, self.reason = scope, resources, reason
+
+    def validate(self) -> list[str]:
+        ids = sorted({f"AwsSolutions-IAM5[Resource::{nag_resource_id(self.scope, r)}]" for r in self.resources})
+        acknowledge(self.scope, *ids, reason=self.reason)
+        return []
 
 
 def _render(node: Any) -> str:
@@ -106,4 +127,5 @@ def _render(node: Any) -> str:
             return f"<{arg[0]}.{arg[1]}>"
         if fn == "Fn::Join":
             return str(arg[0]).join(_render(part) for part in arg[1])
-    raise ValueError(f"nag_resource_id: cannot render {node!r}; pass an ARN built from Ref/GetAtt/Join")
+    # cdk-nag prints any other intrinsic (Fn::GetStackOutput, Fn::ImportValue, ...) as compact JSON.
+    return json.dumps(node, separators=(",", ":"))

@@ -22,6 +22,7 @@ class KeyPurpose(Enum):
     MODELS = "models"
     LOGS = "logs"
     FEATURE_STORE = "feature-store"
+    NOTIFICATIONS = "notifications"
 
     @property
     def construct_id(self) -> str:
@@ -33,7 +34,7 @@ class KeyPurpose(Enum):
 class PlatformKeysProps:
     """Properties of :class:`PlatformKeys`."""
 
-    #: Purposes to create a key for. Default: all of data, models, logs and feature store.
+    #: Purposes to create a key for. Default: all of data, models, logs, feature store, notifications.
     purposes: Sequence[KeyPurpose] = field(default_factory=lambda: tuple(KeyPurpose))
     #: Aliases are ``alias/<alias_prefix>/<purpose>``. Default: ``"sagemaker-platform"``.
     alias_prefix: str = "sagemaker-platform"
@@ -103,6 +104,8 @@ class PlatformKeys(Construct):
             self._keys[purpose] = key
         if KeyPurpose.LOGS in self._keys:
             self._allow_cloudwatch_logs(self._keys[KeyPurpose.LOGS])
+        if KeyPurpose.NOTIFICATIONS in self._keys:
+            self._allow_publishers(self._keys[KeyPurpose.NOTIFICATIONS])
 
     def key(self, purpose: KeyPurpose) -> kms.Key:
         """The key for ``purpose``; raises ``KeyError`` naming the purposes that exist."""
@@ -132,6 +135,11 @@ class PlatformKeys(Construct):
         return self.key(KeyPurpose.FEATURE_STORE)
 
     @property
+    def notifications(self) -> kms.Key:
+        """Key for SNS topics that CloudWatch alarms and EventBridge rules publish to."""
+        return self.key(KeyPurpose.NOTIFICATIONS)
+
+    @property
     def all_keys(self) -> list[kms.Key]:
         """Every key this construct owns, in purpose order."""
         return list(self._keys.values())
@@ -143,6 +151,23 @@ class PlatformKeys(Construct):
         for key in keys[1:]:
             grant = grant.combine(key.grant_encrypt_decrypt(grantee))
         return grant
+
+    def _allow_publishers(self, key: kms.Key) -> None:
+        # Alarms and event rules publish to encrypted topics as the service itself, so the services
+        # must be in the key policy; aws:SourceAccount keeps other accounts' alarms and rules out.
+        stack = Stack.of(self)
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowAlarmsAndEventRulesOfThisAccountToPublish",
+                principals=[
+                    iam.ServicePrincipal("cloudwatch.amazonaws.com"),
+                    iam.ServicePrincipal("events.amazonaws.com"),
+                ],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            )
+        )
 
     def _allow_cloudwatch_logs(self, key: kms.Key) -> None:
         # CloudWatch Logs encrypts with the key itself, so it must be in the key policy; the

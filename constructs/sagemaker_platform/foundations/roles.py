@@ -188,6 +188,10 @@ class SageMakerExecutionRole(Construct):
             self._ecr_token_granted = True
             self.policy.add_statements(iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]))
 
+    def add_statement(self, statement: iam.PolicyStatement) -> None:
+        """Add a statement to the role's customer-managed policy (never an inline policy)."""
+        self.policy.add_statements(statement)
+
     def grant_pass_role(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` pass this role, to SageMaker only (``iam:PassedToService``)."""
         return iam.Grant.add_to_principal(

@@ -1,0 +1,139 @@
+"""Serving stack: the inference container behind an A/B endpoint, a shadow test and an async endpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import Stack
+from aws_cdk import aws_applicationautoscaling as appscaling
+from sagemaker_platform.serving import (
+    AsyncInferenceSettings,
+    BlueGreenDeployment,
+    ContainerSpec,
+    DataCaptureSettings,
+    Endpoint,
+    EndpointProps,
+    Model,
+    ModelArtifact,
+    ModelImage,
+    ModelProps,
+    TrafficShift,
+    VariantSpec,
+)
+
+from constructs import Construct
+from stacks.config import StageConfig
+from stacks.foundation_stack import FoundationStack
+
+INFERENCE_CONTAINER = Path(__file__).resolve().parent.parent / "containers" / "inference"
+
+
+class ServingStack(Stack):
+    """Endpoints of the reference platform. Construct IDs are API: they pin logical IDs."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: StageConfig, foundation: FoundationStack, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        image = ModelImage.from_asset(INFERENCE_CONTAINER)
+        models = {
+            name: Model(
+                self,
+                name,
+                ModelProps(
+                    containers=[
+                        ContainerSpec(
+                            image=image,
+                            model_data=ModelArtifact(
+                                bucket=foundation.model_bucket.bucket, key=f"models/{name.lower()}/model.tar.gz"
+                            ),
+                        )
+                    ],
+                    network=foundation.network,
+                    model_key=foundation.keys.models,
+                ),
+            )
+            for name in ("Champion", "Challenger")
+        }
+        common: dict[str, Any] = {"alarm_topic": foundation.alerts.topic, "volume_key": foundation.keys.models}
+
+        # A/B: 90/10 split, autoscaling on the main variant, canary blue/green with auto-rollback.
+        self.ab_endpoint = Endpoint(
+            self,
+            "AbEndpoint",
+            EndpointProps(
+                production_variants=[
+                    VariantSpec(
+                        variant_name="champion",
+                        model=models["Champion"],
+                        initial_weight=90,
+                        instance_type=config.serving_instance_type,
+                        initial_instance_count=config.serving_min_instances,
+                    ),
+                    VariantSpec(
+                        variant_name="challenger",
+                        model=models["Challenger"],
+                        initial_weight=10,
+                        instance_type=config.serving_instance_type,
+                        initial_instance_count=1,
+                    ),
+                ],
+                deployment=BlueGreenDeployment(shift=TrafficShift.CANARY, step_percent=10, wait_interval_s=300),
+                **common,
+            ),
+        )
+        scaling = self.ab_endpoint.scale_variant(
+            "champion", min_capacity=config.serving_min_instances, max_capacity=config.serving_max_instances
+        )
+        scaling.scale_on_invocations(target_per_instance=1000)
+        scaling.scale_on_schedule(
+            "NightlyFloor", appscaling.Schedule.cron(hour="20", minute="0"), min_capacity=config.serving_min_instances
+        )
+
+        # Shadow test: the challenger receives a copy of live traffic; requests and responses captured.
+        self.shadow_endpoint = Endpoint(
+            self,
+            "ShadowEndpoint",
+            EndpointProps(
+                production_variants=[
+                    VariantSpec(
+                        variant_name="live", model=models["Champion"], instance_type=config.serving_instance_type
+                    )
+                ],
+                shadow_variants=[
+                    VariantSpec(
+                        variant_name="shadow", model=models["Challenger"], instance_type=config.serving_instance_type
+                    )
+                ],
+                data_capture=DataCaptureSettings(
+                    bucket=foundation.data_bucket.bucket, prefix="data-capture/shadow/", sampling_percentage=100
+                ),
+                deployment=BlueGreenDeployment(shift=TrafficShift.ALL_AT_ONCE),
+                **common,
+            ),
+        )
+
+        # Async: queued requests, results in S3, scales to zero when idle.
+        self.async_endpoint = Endpoint(
+            self,
+            "AsyncEndpoint",
+            EndpointProps(
+                production_variants=[
+                    VariantSpec(
+                        variant_name="batch", model=models["Champion"], instance_type=config.serving_instance_type
+                    )
+                ],
+                async_inference=AsyncInferenceSettings(
+                    output_bucket=foundation.data_bucket.bucket,
+                    output_prefix="async/output/",
+                    failure_prefix="async/failures/",
+                    success_topic=foundation.alerts.topic,
+                    error_topic=foundation.alerts.topic,
+                    max_concurrent_invocations_per_instance=4,
+                ),
+                deployment=BlueGreenDeployment(shift=TrafficShift.ALL_AT_ONCE),
+                **common,
+            ),
+        )
+        self.async_endpoint.scale_async_to_zero(max_capacity=config.serving_max_instances)
