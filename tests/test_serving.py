@@ -800,3 +800,43 @@ def test_fails_image_sources(p: Platform, tmp_path: Any) -> None:
 def test_fails_imported_endpoint_name(p: Platform) -> None:
     with pytest.raises(ValueError, match=r"endpoint_name: got 'bad name'"):
         Endpoint.from_endpoint_name(p.stack, "BadImport", "bad name")
+
+
+def test_model_from_a_model_package_has_no_image(p: Platform) -> None:
+    arn = "arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3"
+    model = p.model("FromPackage", containers=[ContainerSpec(model_package_name=arn)])
+    assert p.stack.resolve(model.resource.primary_container) == {"modelPackageName": arn, "mode": "SingleModel"}
+
+
+def test_fails_container_with_both_or_neither_image_and_package(p: Platform) -> None:
+    with pytest.raises(ValueError, match=r"image/model_package_name: got 'neither'; allowed: exactly one"):
+        ContainerSpec()
+    with pytest.raises(ValueError, match=r"image/model_package_name: got 'both'"):
+        ContainerSpec(image=p.image, model_package_name="churn/3")
+    with pytest.raises(ValueError, match=r"model_package_name: got 'churn package'"):
+        ContainerSpec(model_package_name="churn package")
+
+
+def test_every_metric_method_names_its_documented_metric(p: Platform, built: Template) -> None:
+    endpoint = next(c for c in p.stack.node.children if isinstance(c, Endpoint) and c.node.id == "Ab")
+    expected = {
+        endpoint.metric_invocations: ("Invocations", "AWS/SageMaker", "Sum"),
+        endpoint.metric_invocations_per_instance: ("InvocationsPerInstance", "AWS/SageMaker", "Sum"),
+        endpoint.metric_invocation_4xx_errors: ("Invocation4XXErrors", "AWS/SageMaker", "Sum"),
+        endpoint.metric_invocation_5xx_errors: ("Invocation5XXErrors", "AWS/SageMaker", "Sum"),
+        endpoint.metric_model_latency: ("ModelLatency", "AWS/SageMaker", "p99"),
+        endpoint.metric_overhead_latency: ("OverheadLatency", "AWS/SageMaker", "p99"),
+        endpoint.metric_model_setup_time: ("ModelSetupTime", "AWS/SageMaker", "Average"),
+        endpoint.metric_cpu_utilization: ("CPUUtilization", "/aws/sagemaker/Endpoints", "Average"),
+        endpoint.metric_memory_utilization: ("MemoryUtilization", "/aws/sagemaker/Endpoints", "Average"),
+        endpoint.metric_disk_utilization: ("DiskUtilization", "/aws/sagemaker/Endpoints", "Average"),
+        endpoint.metric_gpu_utilization: ("GPUUtilization", "/aws/sagemaker/Endpoints", "Average"),
+    }
+    for method, (name, namespace, statistic) in expected.items():
+        metric = method("b")
+        assert (metric.metric_name, metric.namespace, metric.statistic) == (name, namespace, statistic)
+        assert metric.dimensions["VariantName"] == "b"
+    backlog = endpoint.metric_async("ApproximateBacklogSizePerInstance")
+    assert set(backlog.dimensions) == {"EndpointName"}
+    with pytest.raises(ValueError, match=r"metric_name: got 'Latency'; allowed: one of"):
+        endpoint.metric("Latency")

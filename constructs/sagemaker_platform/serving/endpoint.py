@@ -171,6 +171,26 @@ class Endpoint(Construct):
         """CPUUtilization in percent, summed over cores (Average); namespace /aws/sagemaker/Endpoints."""
         return self.metric("CPUUtilization", variant_name)
 
+    def metric_invocations_per_instance(self, variant_name: str | None = None) -> cw.Metric:
+        """InvocationsPerInstance (Sum per minute): what invocation-based autoscaling tracks."""
+        return self.metric("InvocationsPerInstance", variant_name)
+
+    def metric_model_setup_time(self, variant_name: str | None = None) -> cw.Metric:
+        """ModelSetupTime in microseconds (Average): serverless cold starts."""
+        return self.metric("ModelSetupTime", variant_name)
+
+    def metric_memory_utilization(self, variant_name: str | None = None) -> cw.Metric:
+        """MemoryUtilization in percent (Average); namespace /aws/sagemaker/Endpoints."""
+        return self.metric("MemoryUtilization", variant_name)
+
+    def metric_disk_utilization(self, variant_name: str | None = None) -> cw.Metric:
+        """DiskUtilization in percent (Average); namespace /aws/sagemaker/Endpoints."""
+        return self.metric("DiskUtilization", variant_name)
+
+    def metric_gpu_utilization(self, variant_name: str | None = None) -> cw.Metric:
+        """GPUUtilization in percent, summed over GPUs (Average); GPU instance types only."""
+        return self.metric("GPUUtilization", variant_name)
+
     def metric_async(self, metric_name: str) -> cw.Metric:
         """An async-inference metric such as ``ApproximateBacklogSizePerInstance``."""
         return async_metric(metric_name, self.endpoint_name)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from aws_cdk import Token
+from aws_cdk import Aws, CfnMapping, Stack, Token
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
 
@@ -43,6 +47,19 @@ class ModelImage(ABC):
         return _AssetImage(str(path), dict(build_args or {}))
 
     @staticmethod
+    def from_builtin(image: str) -> ModelImage:
+        """A SageMaker built-in image such as ``"xgboost:1.7-1"`` for the stack's region.
+
+        Accounts per region come from the SageMaker SDK's bundled configuration, captured in
+        ``builtin_images.json``. Region-bound stacks get a literal URI (unknown regions fail at
+        synth); region-agnostic stacks get a ``CfnMapping`` from region to account.
+        """
+        table = builtin_images()
+        if image not in table:
+            raise ValueError(f"ModelImage.from_builtin: image: got {image!r}; allowed: one of {sorted(table)}")
+        return _BuiltinImage(image, table[image])
+
+    @staticmethod
     def from_ecr_repository(repository: ecr.IRepository, tag_or_digest: str = "latest") -> ModelImage:
         """An image in an ECR repository, by tag or (recommended, immutable) ``sha256:`` digest."""
         if not Token.is_unresolved(tag_or_digest) and not (
@@ -53,6 +70,46 @@ class ModelImage(ABC):
                 "allowed: an image tag (letters, digits, '_', '.', '-', up to 128) or 'sha256:<64 hex>'"
             )
         return _EcrImage(repository, tag_or_digest)
+
+
+@functools.cache
+def builtin_images() -> dict[str, Any]:
+    """The checked-in table of built-in images (see tests/tools/generate_builtin_images.py)."""
+    table: dict[str, Any] = json.loads(resources.files(__package__).joinpath("builtin_images.json").read_text())
+    return table
+
+
+class _BuiltinImage(ModelImage):
+    def __init__(self, name: str, entry: dict[str, Any]) -> None:
+        self.name = name
+        self.repository: str = entry["repository"]
+        self.tag: str | None = entry["tag"]
+        self.accounts: dict[str, str] = entry["accounts"]
+
+    def bind(self, scope: Construct, role: SageMakerExecutionRole) -> BoundImage:
+        stack = Stack.of(scope)
+        if Token.is_unresolved(stack.region):
+            mapping_id = "BuiltinImageAccounts" + re.sub(r"[^A-Za-z0-9]", "", self.name.title())
+            mapping = stack.node.try_find_child(mapping_id)
+            if not isinstance(mapping, CfnMapping):
+                mapping = CfnMapping(stack, mapping_id, mapping={r: {"account": a} for r, a in self.accounts.items()})
+            account = mapping.find_in_map(Aws.REGION, "account")
+        elif stack.region in self.accounts:
+            account = self.accounts[stack.region]
+        else:
+            raise ValueError(
+                f"ModelImage.from_builtin({self.name!r}): region: got {stack.region!r}; allowed: one of "
+                f"{sorted(self.accounts)} (regions where the SageMaker SDK lists this image)"
+            )
+        region = stack.region
+        repo_arn = f"arn:{stack.partition}:ecr:{region}:{account}:repository/{self.repository}"
+        role.add_ecr_repository(
+            ecr.Repository.from_repository_attributes(
+                scope, "BuiltinRepository", repository_arn=repo_arn, repository_name=self.repository
+            )
+        )
+        suffix = f":{self.tag}" if self.tag else ""
+        return BoundImage(f"{account}.dkr.ecr.{region}.{Aws.URL_SUFFIX}/{self.repository}{suffix}")
 
 
 class _AssetImage(ModelImage):

@@ -55,7 +55,8 @@ class ModelArtifact:
 class ContainerSpec:
     """One container of a model."""
 
-    image: ModelImage
+    #: The image. Required unless ``model_package_name`` is given (the package names its image).
+    image: ModelImage | None = None
     #: Model data. Default: none (the image carries the model, or it comes from a model package).
     model_data: ModelArtifact | None = None
     #: Versioned model package ARN instead of image/model data. Default: none.
@@ -69,6 +70,21 @@ class ContainerSpec:
 
     def __post_init__(self) -> None:
         errors = PropsErrors("ContainerSpec")
+        errors.check(
+            (self.image is None) != (self.model_package_name is None),
+            "image/model_package_name",
+            "both" if self.image else "neither",
+            "exactly one of image and model_package_name",
+        )
+        if self.model_package_name is not None:
+            errors.pattern(
+                "model_package_name",
+                self.model_package_name,
+                r"(arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:model-package/)?"
+                r"[a-zA-Z0-9]([a-zA-Z0-9-]){0,62}(/[0-9]{1,9})?",
+                "a model package name or versioned ARN (...:model-package/<group>/<version>)",
+            )
+            errors.check(self.model_data is None, "model_data", "set", "None with model_package_name")
         if self.multi_model:
             errors.check(
                 self.model_data is not None and self.model_data.key.endswith("/"),
@@ -193,12 +209,9 @@ class Model(Construct):
         return self.resource.attr_model_name
 
     def _render_container(self, index: int, spec: ContainerSpec) -> dict[str, Any]:
-        scope = Construct(self, f"Container{index}")
-        image = spec.image.bind(scope, self.role)
-        container: dict[str, Any] = {
-            "image": image.image_uri,
-            "mode": "MultiModel" if spec.multi_model else "SingleModel",
-        }
+        container: dict[str, Any] = {"mode": "MultiModel" if spec.multi_model else "SingleModel"}
+        if spec.image is not None:
+            container["image"] = spec.image.bind(Construct(self, f"Container{index}"), self.role).image_uri
         if spec.model_data is not None:
             container["modelDataUrl"] = spec.model_data.url
         if spec.model_package_name is not None:
