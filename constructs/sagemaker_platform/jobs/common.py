@@ -1,0 +1,116 @@
+"""What every job shares: network and encryption posture, compute, stopping condition, naming."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import aws_kms as kms
+
+from sagemaker_platform._validation import PropsErrors, is_token
+from sagemaker_platform.foundations.network import IsolatedNetwork
+from sagemaker_platform.serving.variants import INSTANCE_TYPE
+
+#: Job names: SageMaker's pattern, at most 63 characters.
+JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+#: Prefixes leave room for "-" and the execution name Step Functions adds at run time (80 chars max).
+JOB_NAME_PREFIX = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,19}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobNetwork:
+    """Where a job's containers run: subnets and security groups, plus whether the group refers to itself."""
+
+    subnet_ids: Sequence[str]
+    security_group_ids: Sequence[str]
+    #: True when a security group allows all traffic from itself (multi-instance jobs need it).
+    self_referencing: bool = False
+
+    @staticmethod
+    def from_isolated_network(network: IsolatedNetwork) -> JobNetwork:
+        """The platform network: isolated subnets and the self-referencing jobs security group."""
+        return JobNetwork(
+            subnet_ids=network.subnet_ids,
+            security_group_ids=[network.jobs_security_group.security_group_id],
+            self_referencing=True,
+        )
+
+    def __post_init__(self) -> None:
+        errors = PropsErrors("JobNetwork")
+        if not is_token(self.subnet_ids):
+            errors.check(1 <= len(self.subnet_ids) <= 16, "subnet_ids", len(self.subnet_ids), "1 to 16 subnets")
+        errors.check(
+            1 <= len(self.security_group_ids) <= 5,
+            "security_group_ids",
+            len(self.security_group_ids),
+            "1 to 5 security groups",
+        )
+        errors.raise_if_any()
+
+    def render(self) -> dict[str, Any]:
+        return {"SecurityGroupIds": list(self.security_group_ids), "Subnets": list(self.subnet_ids)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobCompute:
+    """Instances and storage of a job."""
+
+    instance_type: str = "ml.m5.xlarge"
+    instance_count: int = 1
+    #: ML storage volume per instance. Default: 30 GB.
+    volume_size_gb: int = 30
+
+    def __post_init__(self) -> None:
+        errors = PropsErrors("JobCompute")
+        errors.check(
+            bool(INSTANCE_TYPE.fullmatch(self.instance_type)),
+            "instance_type",
+            self.instance_type,
+            "an instance type like 'ml.m5.xlarge' (ml.<family>.<size>)",
+        )
+        errors.int_range("instance_count", self.instance_count, 1, 100)
+        errors.int_range("volume_size_gb", self.volume_size_gb, 1, 16384)
+        errors.raise_if_any()
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobSecurity:
+    """The secure posture every job request carries: VPC, isolation, encryption."""
+
+    network: JobNetwork
+    #: Encrypts the ML storage volumes.
+    volume_key: kms.IKey
+    #: Encrypts outputs (model artifacts, processing outputs).
+    output_key: kms.IKey
+    #: Default: True (the container cannot open outbound connections).
+    network_isolation: bool = True
+    #: Default: True (traffic between instances of a distributed job is encrypted).
+    inter_container_encryption: bool = True
+
+
+def check_stringable(values: Mapping[str, Any], field_name: str, errors: PropsErrors) -> None:
+    """SageMaker passes hyperparameters and environments as strings: reject values with no string form."""
+    for key, value in values.items():
+        if not isinstance(value, bool | int | float | str):
+            errors.add(f"{field_name}[{key!r}]", value, "a str, int, float or bool")
+
+
+def stringify(values: Mapping[str, Any]) -> dict[str, str]:
+    """Render checked values as SageMaker expects: booleans as 'true'/'false', sorted by key."""
+    return {k: ("true" if v else "false") if isinstance(v, bool) else str(v) for k, v in sorted(values.items())}
+
+
+def run_time_job_name(name_prefix: str) -> str:
+    """A Step Functions expression naming a job ``<prefix>-<execution name>`` at run time.
+
+    Execution names default to 36-character UUIDs, so a prefix of at most 20 characters keeps
+    the job name within SageMaker's 63. Never a synth-time timestamp: every run gets a new name.
+    """
+    if not JOB_NAME_PREFIX.fullmatch(name_prefix):
+        raise ValueError(
+            f"job name prefix: got {name_prefix!r}; allowed: 1-20 letters, digits and '-' (the execution "
+            "name is appended at run time)"
+        )
+    return f"States.Format('{name_prefix}-{{}}', $$.Execution.Name)"

@@ -1,0 +1,163 @@
+"""A processing job described once: inputs, outputs, container, rendered as CreateProcessingJob."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from aws_cdk import aws_s3 as s3
+
+from sagemaker_platform._validation import PropsErrors, is_token
+from sagemaker_platform.jobs.common import (
+    JOB_NAME,
+    JobCompute,
+    JobSecurity,
+    check_stringable,
+    run_time_job_name,
+    stringify,
+)
+
+_LOCAL = r"/opt/ml/processing/[A-Za-z0-9._/-]+"
+
+
+class UploadMode(Enum):
+    END_OF_JOB = "EndOfJob"
+    CONTINUOUS = "Continuous"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProcessingInput:
+    """Data copied from S3 into the container before the job starts."""
+
+    name: str
+    bucket: s3.IBucket
+    prefix: str
+    local_path: str
+
+    def __post_init__(self) -> None:
+        errors = PropsErrors(f"ProcessingInput({self.name!r})")
+        errors.pattern("name", self.name, r"[A-Za-z0-9._-]{1,64}", "1-64 letters, digits, '.', '_' and '-'")
+        errors.pattern("local_path", self.local_path, _LOCAL, "a path under /opt/ml/processing/")
+        errors.raise_if_any()
+
+    def render(self) -> dict[str, Any]:
+        return {
+            "InputName": self.name,
+            "S3Input": {
+                "S3Uri": self.bucket.s3_url_for_object(self.prefix),
+                "LocalPath": self.local_path,
+                "S3DataType": "S3Prefix",
+                "S3InputMode": "File",
+                "S3DataDistributionType": "FullyReplicated",
+            },
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProcessingOutput:
+    """Data copied from the container to S3 (at the end, or continuously)."""
+
+    name: str
+    bucket: s3.IBucket
+    prefix: str
+    local_path: str
+    upload_mode: UploadMode = UploadMode.END_OF_JOB
+
+    def __post_init__(self) -> None:
+        errors = PropsErrors(f"ProcessingOutput({self.name!r})")
+        errors.pattern("name", self.name, r"[A-Za-z0-9._-]{1,64}", "1-64 letters, digits, '.', '_' and '-'")
+        errors.pattern("local_path", self.local_path, _LOCAL, "a path under /opt/ml/processing/")
+        errors.raise_if_any()
+
+    def render(self) -> dict[str, Any]:
+        return {
+            "OutputName": self.name,
+            "S3Output": {
+                "S3Uri": self.bucket.s3_url_for_object(self.prefix),
+                "LocalPath": self.local_path,
+                "S3UploadMode": self.upload_mode.value,
+            },
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProcessingJobSpec:
+    """Everything about a processing job (data preparation, evaluation, feature ingestion)."""
+
+    image_uri: str
+    role_arn: str
+    security: JobSecurity
+    #: The container's command, e.g. ``["process", "prepare"]``.
+    entrypoint: Sequence[str]
+    arguments: Sequence[str] = field(default_factory=tuple)
+    inputs: Sequence[ProcessingInput] = field(default_factory=tuple)
+    outputs: Sequence[ProcessingOutput] = field(default_factory=tuple)
+    compute: JobCompute = field(default_factory=JobCompute)
+    environment: Mapping[str, Any] = field(default_factory=dict)
+    #: Default: 24 hours.
+    max_runtime_s: int = 86_400
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        errors = PropsErrors("ProcessingJobSpec")
+        errors.check(1 <= len(self.entrypoint) <= 100, "entrypoint", list(self.entrypoint), "1 to 100 strings")
+        errors.check(len(self.arguments) <= 256, "arguments", len(self.arguments), "at most 256 arguments")
+        errors.check(len(self.inputs) <= 10, "inputs", len(self.inputs), "at most 10 inputs")
+        errors.check(len(self.outputs) <= 10, "outputs", len(self.outputs), "at most 10 outputs")
+        names = [i.name for i in self.inputs] + [o.name for o in self.outputs]
+        errors.check(len(set(names)) == len(names), "inputs/outputs", names, "unique names across inputs and outputs")
+        paths = [i.local_path for i in self.inputs] + [o.local_path for o in self.outputs]
+        errors.check(len(set(paths)) == len(paths), "local_path", paths, "distinct local paths")
+        errors.int_range("max_runtime_s", self.max_runtime_s, 1, 777_600)
+        check_stringable(self.environment, "environment", errors)
+        errors.raise_if_any()
+
+    def to_request(self, job_name: str) -> dict[str, Any]:
+        """The CreateProcessingJob request, as boto3 takes it."""
+        if not is_token(job_name) and not JOB_NAME.fullmatch(job_name):
+            raise ValueError(
+                f"ProcessingJobSpec.to_request: job_name: got {job_name!r}; allowed: 1-63 letters, digits and '-'"
+            )
+        return {"ProcessingJobName": job_name, **self._request_body()}
+
+    def to_state_machine_parameters(self, name_prefix: str) -> dict[str, Any]:
+        """The same request for a ``createProcessingJob.sync`` task; the name is made at run time."""
+        return {"ProcessingJobName.$": run_time_job_name(name_prefix), **self._request_body()}
+
+    def _request_body(self) -> dict[str, Any]:
+        sec = self.security
+        app: dict[str, Any] = {"ImageUri": self.image_uri, "ContainerEntrypoint": list(self.entrypoint)}
+        if self.arguments:
+            app["ContainerArguments"] = list(self.arguments)
+        body: dict[str, Any] = {
+            "AppSpecification": app,
+            "RoleArn": self.role_arn,
+            "ProcessingResources": {
+                "ClusterConfig": {
+                    "InstanceType": self.compute.instance_type,
+                    "InstanceCount": self.compute.instance_count,
+                    "VolumeSizeInGB": self.compute.volume_size_gb,
+                    "VolumeKmsKeyId": sec.volume_key.key_arn,
+                }
+            },
+            "NetworkConfig": {
+                "EnableNetworkIsolation": sec.network_isolation,
+                "EnableInterContainerTrafficEncryption": sec.inter_container_encryption,
+                "VpcConfig": sec.network.render(),
+            },
+            "StoppingCondition": {"MaxRuntimeInSeconds": self.max_runtime_s},
+        }
+        if self.inputs:
+            body["ProcessingInputs"] = [i.render() for i in self.inputs]
+        if self.outputs:
+            body["ProcessingOutputConfig"] = {
+                "Outputs": [o.render() for o in self.outputs],
+                "KmsKeyId": sec.output_key.key_arn,
+            }
+        if self.environment:
+            body["Environment"] = stringify(self.environment)
+        if self.tags:
+            body["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(self.tags.items())]
+        return body

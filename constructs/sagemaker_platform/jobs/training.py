@@ -1,0 +1,228 @@
+"""A training job described once: validated here, rendered as one CreateTrainingJob request."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from aws_cdk import aws_s3 as s3
+
+from sagemaker_platform._validation import PropsErrors, is_token
+from sagemaker_platform.jobs.common import (
+    JOB_NAME,
+    JobCompute,
+    JobSecurity,
+    check_stringable,
+    run_time_job_name,
+    stringify,
+)
+
+
+class InputMode(Enum):
+    FILE = "File"
+    FAST_FILE = "FastFile"
+    PIPE = "Pipe"
+
+
+class Distribution(Enum):
+    FULLY_REPLICATED = "FullyReplicated"
+    SHARDED_BY_S3_KEY = "ShardedByS3Key"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Channel:
+    """One named input of a training job, from an S3 prefix."""
+
+    name: str
+    bucket: s3.IBucket
+    prefix: str
+    #: MIME type of the data, e.g. "text/csv". Default: none.
+    content_type: str | None = None
+    input_mode: InputMode = InputMode.FILE
+    distribution: Distribution = Distribution.FULLY_REPLICATED
+    #: Gzip-compressed objects. Pipe mode only (SageMaker ignores it in File mode).
+    gzip: bool = False
+    #: Wrap each object in a RecordIO record. Pipe mode only.
+    record_io_wrapper: bool = False
+
+    def __post_init__(self) -> None:
+        errors = PropsErrors(f"Channel({self.name!r})")
+        errors.pattern("name", self.name, r"[A-Za-z0-9.\-_]{1,64}", "1-64 letters, digits, '.', '-' and '_'")
+        errors.check(
+            is_token(self.prefix) or not self.prefix.startswith("/"),
+            "prefix",
+            self.prefix,
+            "an S3 key prefix without a leading '/'",
+        )
+        if self.input_mode is not InputMode.PIPE:
+            errors.check(not self.gzip, "gzip", self.gzip, f"False with input_mode {self.input_mode.value} (Pipe only)")
+            errors.check(
+                not self.record_io_wrapper,
+                "record_io_wrapper",
+                self.record_io_wrapper,
+                f"False with input_mode {self.input_mode.value} (Pipe only)",
+            )
+        errors.raise_if_any()
+
+    def render(self) -> dict[str, Any]:
+        channel: dict[str, Any] = {
+            "ChannelName": self.name,
+            "DataSource": {
+                "S3DataSource": {
+                    "S3DataType": "S3Prefix",
+                    "S3Uri": self.bucket.s3_url_for_object(self.prefix),
+                    "S3DataDistributionType": self.distribution.value,
+                }
+            },
+            "InputMode": self.input_mode.value,
+        }
+        if self.content_type:
+            channel["ContentType"] = self.content_type
+        if self.gzip:
+            channel["CompressionType"] = "Gzip"
+        if self.record_io_wrapper:
+            channel["RecordWrapperType"] = "RecordIO"
+        return channel
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetricDefinition:
+    """A metric SageMaker scrapes from the job's logs: the regex must have exactly one group."""
+
+    name: str
+    regex: str
+
+    def __post_init__(self) -> None:
+        errors = PropsErrors(f"MetricDefinition({self.name!r})")
+        errors.pattern("name", self.name, r".{1,255}", "1-255 characters")
+        try:
+            groups = re.compile(self.regex).groups
+            errors.check(groups == 1, "regex", self.regex, f"a regex with exactly one capture group (has {groups})")
+        except re.error as err:
+            errors.add("regex", self.regex, f"a valid regular expression ({err})")
+        errors.check(len(self.regex) <= 500, "regex", self.regex[:40] + "...", "at most 500 characters")
+        errors.raise_if_any()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpotTraining:
+    """Managed spot: cheaper, interruptible; checkpoints make interruptions resumable."""
+
+    checkpoint_bucket: s3.IBucket
+    checkpoint_prefix: str
+    #: Total time including waiting for spot capacity; must be >= the job's max_runtime_s.
+    max_wait_s: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingJobSpec:
+    """Everything about a training job. One validation, one request, three consumers."""
+
+    image_uri: str
+    role_arn: str
+    security: JobSecurity
+    channels: Sequence[Channel]
+    output_bucket: s3.IBucket
+    output_prefix: str
+    compute: JobCompute = field(default_factory=JobCompute)
+    #: Values are stringified, as SageMaker requires.
+    hyperparameters: Mapping[str, Any] = field(default_factory=dict)
+    metric_definitions: Sequence[MetricDefinition] = field(default_factory=tuple)
+    #: Default: 24 hours.
+    max_runtime_s: int = 86_400
+    spot: SpotTraining | None = None
+    environment: Mapping[str, Any] = field(default_factory=dict)
+    #: Retries of the whole job on internal errors, 1-30 attempts. Default: none.
+    retry_attempts: int | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        errors = PropsErrors("TrainingJobSpec")
+        names = [c.name for c in self.channels]
+        errors.check(1 <= len(names) <= 20, "channels", len(names), "1 to 20 channels")
+        errors.check(len(set(names)) == len(names), "channels", names, "unique channel names")
+        metric_names = [m.name for m in self.metric_definitions]
+        errors.check(len(metric_names) <= 40, "metric_definitions", len(metric_names), "at most 40 metrics")
+        errors.check(len(set(metric_names)) == len(metric_names), "metric_definitions", metric_names, "unique names")
+        errors.int_range("max_runtime_s", self.max_runtime_s, 1, 2_419_200)
+        if self.spot is not None:
+            errors.int_range("spot.max_wait_s", self.spot.max_wait_s, 1, 2_419_200)
+            if isinstance(self.spot.max_wait_s, int) and isinstance(self.max_runtime_s, int):
+                errors.check(
+                    self.spot.max_wait_s >= self.max_runtime_s,
+                    "spot.max_wait_s",
+                    self.spot.max_wait_s,
+                    f"at least max_runtime_s ({self.max_runtime_s})",
+                )
+        if self.compute.instance_count > 1:
+            errors.check(
+                self.security.network.self_referencing,
+                "security.network",
+                "no self-referencing group",
+                "a security group allowing traffic from itself when instance_count > 1 "
+                "(JobNetwork.from_isolated_network provides one)",
+            )
+        if self.retry_attempts is not None:
+            errors.int_range("retry_attempts", self.retry_attempts, 1, 30)
+        errors.check(len(self.hyperparameters) <= 100, "hyperparameters", len(self.hyperparameters), "at most 100")
+        check_stringable(self.hyperparameters, "hyperparameters", errors)
+        check_stringable(self.environment, "environment", errors)
+        errors.check(len(self.tags) <= 50, "tags", len(self.tags), "at most 50 tags")
+        errors.raise_if_any()
+
+    def to_request(self, job_name: str) -> dict[str, Any]:
+        """The CreateTrainingJob request, as boto3 takes it (tokens resolve in CloudFormation)."""
+        if not is_token(job_name) and not JOB_NAME.fullmatch(job_name):
+            raise ValueError(
+                f"TrainingJobSpec.to_request: job_name: got {job_name!r}; allowed: 1-63 letters, digits and '-'"
+            )
+        return {"TrainingJobName": job_name, **self._request_body()}
+
+    def to_state_machine_parameters(self, name_prefix: str) -> dict[str, Any]:
+        """The same request for a ``createTrainingJob.sync`` task; the name is made at run time."""
+        return {"TrainingJobName.$": run_time_job_name(name_prefix), **self._request_body()}
+
+    def _request_body(self) -> dict[str, Any]:
+        sec = self.security
+        algorithm: dict[str, Any] = {"TrainingImage": self.image_uri, "TrainingInputMode": "File"}
+        if self.metric_definitions:
+            algorithm["MetricDefinitions"] = [{"Name": m.name, "Regex": m.regex} for m in self.metric_definitions]
+        stopping: dict[str, Any] = {"MaxRuntimeInSeconds": self.max_runtime_s}
+        body: dict[str, Any] = {
+            "AlgorithmSpecification": algorithm,
+            "RoleArn": self.role_arn,
+            "InputDataConfig": [c.render() for c in self.channels],
+            "OutputDataConfig": {
+                "S3OutputPath": self.output_bucket.s3_url_for_object(self.output_prefix),
+                "KmsKeyId": sec.output_key.key_arn,
+            },
+            "ResourceConfig": {
+                "InstanceType": self.compute.instance_type,
+                "InstanceCount": self.compute.instance_count,
+                "VolumeSizeInGB": self.compute.volume_size_gb,
+                "VolumeKmsKeyId": sec.volume_key.key_arn,
+            },
+            "VpcConfig": sec.network.render(),
+            "StoppingCondition": stopping,
+            "EnableNetworkIsolation": sec.network_isolation,
+            "EnableInterContainerTrafficEncryption": sec.inter_container_encryption,
+        }
+        if self.hyperparameters:
+            body["HyperParameters"] = stringify(self.hyperparameters)
+        if self.environment:
+            body["Environment"] = stringify(self.environment)
+        if self.spot is not None:
+            body["EnableManagedSpotTraining"] = True
+            stopping["MaxWaitTimeInSeconds"] = self.spot.max_wait_s
+            body["CheckpointConfig"] = {
+                "S3Uri": self.spot.checkpoint_bucket.s3_url_for_object(self.spot.checkpoint_prefix),
+                "LocalPath": "/opt/ml/checkpoints",
+            }
+        if self.retry_attempts is not None:
+            body["RetryStrategy"] = {"MaximumRetryAttempts": self.retry_attempts}
+        if self.tags:
+            body["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(self.tags.items())]
+        return body

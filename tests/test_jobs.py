@@ -1,0 +1,324 @@
+"""Job specs: one request per job, validated by botocore's own SageMaker model, bad input rejected."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import botocore.session
+import pytest
+from aws_cdk import Stack
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from botocore.validate import ParamValidator
+from sagemaker_platform.jobs import (
+    Channel,
+    Distribution,
+    InputMode,
+    JobCompute,
+    JobNetwork,
+    JobSecurity,
+    MetricDefinition,
+    ProcessingInput,
+    ProcessingJobSpec,
+    ProcessingOutput,
+    SpotTraining,
+    TrainingJobSpec,
+    UploadMode,
+    run_time_job_name,
+)
+
+from tests.harness import make_app
+
+ACCOUNT = "123456789012"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/training"
+IMAGE = f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/training@sha256:" + "b" * 64
+
+
+class Env:
+    """Concrete (token-free) resources, so rendered requests can be checked against the API model."""
+
+    def __init__(self) -> None:
+        self.stack = Stack(make_app(), "Jobs")
+        self.bucket = s3.Bucket.from_bucket_name(self.stack, "B", "ml-data")
+        self.key = kms.Key.from_key_arn(
+            self.stack, "K", f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        )
+        self.network = JobNetwork(
+            subnet_ids=["subnet-0a1b2c3d", "subnet-4e5f6a7b"], security_group_ids=["sg-0123abcd"], self_referencing=True
+        )
+        self.security = JobSecurity(network=self.network, volume_key=self.key, output_key=self.key)
+
+    def training(self, **kwargs: Any) -> TrainingJobSpec:
+        base: dict[str, Any] = {
+            "image_uri": IMAGE,
+            "role_arn": ROLE,
+            "security": self.security,
+            "output_bucket": self.bucket,
+            "output_prefix": "models",
+            "channels": [Channel(name="train", bucket=self.bucket, prefix="train/")],
+        }
+        return TrainingJobSpec(**{**base, **kwargs})
+
+
+@pytest.fixture(scope="module")
+def env() -> Env:
+    return Env()
+
+
+def _validate(operation: str, request: dict[str, Any]) -> None:
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    report = ParamValidator().validate(request, model.operation_model(operation).input_shape)
+    assert not report.has_errors(), report.generate_report()
+
+
+def test_full_training_request_is_valid_for_the_sagemaker_api(env: Env) -> None:
+    spec = env.training(
+        channels=[
+            Channel(
+                name="train",
+                bucket=env.bucket,
+                prefix="train/",
+                content_type="text/csv",
+                input_mode=InputMode.PIPE,
+                distribution=Distribution.SHARDED_BY_S3_KEY,
+                gzip=True,
+                record_io_wrapper=True,
+            ),
+            Channel(name="validation", bucket=env.bucket, prefix="validation/", input_mode=InputMode.FAST_FILE),
+        ],
+        compute=JobCompute(instance_type="ml.m5.2xlarge", instance_count=2, volume_size_gb=50),
+        hyperparameters={"num_round": 100, "eta": 0.1, "early_stopping": True, "objective": "binary:logistic"},
+        metric_definitions=[MetricDefinition(name="validation:auc", regex=r"validation:auc=([0-9.]+)")],
+        max_runtime_s=3600,
+        spot=SpotTraining(checkpoint_bucket=env.bucket, checkpoint_prefix="ckpt/", max_wait_s=7200),
+        environment={"SM_LOG_LEVEL": 20},
+        retry_attempts=2,
+        tags={"team": "ml"},
+    )
+    request = spec.to_request("churn-train-001")
+    _validate("CreateTrainingJob", request)
+    assert request["HyperParameters"] == {
+        "early_stopping": "true",
+        "eta": "0.1",
+        "num_round": "100",
+        "objective": "binary:logistic",
+    }
+    assert request["EnableNetworkIsolation"] is True and request["EnableInterContainerTrafficEncryption"] is True
+    assert request["VpcConfig"] == {
+        "SecurityGroupIds": ["sg-0123abcd"],
+        "Subnets": ["subnet-0a1b2c3d", "subnet-4e5f6a7b"],
+    }
+    assert request["ResourceConfig"]["VolumeKmsKeyId"] == request["OutputDataConfig"]["KmsKeyId"] == env.key.key_arn
+    assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600, "MaxWaitTimeInSeconds": 7200}
+    assert request["CheckpointConfig"] == {"S3Uri": "s3://ml-data/ckpt/", "LocalPath": "/opt/ml/checkpoints"}
+    train = request["InputDataConfig"][0]
+    assert (train["InputMode"], train["CompressionType"], train["RecordWrapperType"]) == ("Pipe", "Gzip", "RecordIO")
+
+
+def test_minimal_training_request_is_secure_by_default(env: Env) -> None:
+    request = env.training().to_request("t")
+    _validate("CreateTrainingJob", request)
+    assert {"VpcConfig", "EnableNetworkIsolation", "EnableInterContainerTrafficEncryption"} <= set(request)
+    assert "EnableManagedSpotTraining" not in request
+
+
+def test_processing_request_is_valid_for_the_sagemaker_api(env: Env) -> None:
+    spec = ProcessingJobSpec(
+        image_uri=IMAGE,
+        role_arn=ROLE,
+        security=env.security,
+        entrypoint=["process", "prepare"],
+        arguments=["--seed", "7"],
+        inputs=[
+            ProcessingInput(name="raw", bucket=env.bucket, prefix="raw/", local_path="/opt/ml/processing/input/raw")
+        ],
+        outputs=[
+            ProcessingOutput(
+                name="train",
+                bucket=env.bucket,
+                prefix="prepared/train/",
+                local_path="/opt/ml/processing/output/train",
+                upload_mode=UploadMode.CONTINUOUS,
+            )
+        ],
+        environment={"SPLIT": 0.8},
+        max_runtime_s=1800,
+    )
+    request = spec.to_request("prepare-001")
+    _validate("CreateProcessingJob", request)
+    assert request["NetworkConfig"]["EnableNetworkIsolation"] is True
+    assert request["ProcessingOutputConfig"]["KmsKeyId"] == env.key.key_arn
+    assert request["ProcessingResources"]["ClusterConfig"]["VolumeKmsKeyId"] == env.key.key_arn
+
+
+def test_state_machine_parameters_name_the_job_at_run_time(env: Env) -> None:
+    params = env.training().to_state_machine_parameters("churn-train")
+    assert params["TrainingJobName.$"] == "States.Format('churn-train-{}', $$.Execution.Name)"
+    assert "TrainingJobName" not in params
+    body = {k: v for k, v in params.items() if not k.endswith(".$")}
+    _validate("CreateTrainingJob", {"TrainingJobName": "x", **body})
+
+
+def test_boto3_and_state_machine_requests_are_the_same_request(env: Env) -> None:
+    spec = env.training(hyperparameters={"max_depth": 6})
+    boto3_request = spec.to_request("run-1")
+    sfn = spec.to_state_machine_parameters("run")
+    assert {k: v for k, v in boto3_request.items() if k != "TrainingJobName"} == {
+        k: v for k, v in sfn.items() if k != "TrainingJobName.$"
+    }
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"name": "train data"}, r"name: got 'train data'; allowed: 1-64 letters"),
+        ({"prefix": "/train/"}, r"prefix: got '/train/'; allowed: an S3 key prefix without a leading '/'"),
+        ({"gzip": True}, r"gzip: got True; allowed: False with input_mode File \(Pipe only\)"),
+        (
+            {"record_io_wrapper": True, "input_mode": InputMode.FAST_FILE},
+            r"record_io_wrapper: got True; allowed: False with input_mode FastFile",
+        ),
+    ],
+    ids=["channel-name-space", "channel-leading-slash", "gzip-in-file-mode", "recordio-in-fastfile-mode"],
+)
+def test_fails_channel(env: Env, kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Channel(**{"name": "train", "bucket": env.bucket, "prefix": "train/", **kwargs})
+
+
+@pytest.mark.parametrize(
+    ("regex", "message"),
+    [
+        (r"auc=[0-9.]+", r"regex: got 'auc=\[0-9.\]\+'; allowed: a regex with exactly one capture group \(has 0\)"),
+        (r"(auc)=([0-9.]+)", r"exactly one capture group \(has 2\)"),
+        (r"auc=([0-9.]+", r"allowed: a valid regular expression"),
+    ],
+    ids=["no-group", "two-groups", "does-not-compile"],
+)
+def test_fails_metric_regex(regex: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        MetricDefinition(name="auc", regex=regex)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"channels": []}, r"channels: got 0; allowed: 1 to 20 channels"),
+        ({"channels": "dup"}, r"channels: got \['train', 'train'\]; allowed: unique channel names"),
+        ({"max_runtime_s": 0}, r"max_runtime_s: got 0; allowed: an integer from 1 to 2419200"),
+        ({"spot": "short-wait"}, r"spot.max_wait_s: got 60; allowed: at least max_runtime_s \(3600\)"),
+        (
+            {"compute": "two-instances-no-self-ref"},
+            r"security.network: got 'no self-referencing group'; allowed: a security group allowing traffic from itself",
+        ),
+        ({"retry_attempts": 31}, r"retry_attempts: got 31; allowed: an integer from 1 to 30"),
+        (
+            {"hyperparameters": {"layers": [1, 2]}},
+            r"hyperparameters\['layers'\]: got \[1, 2\]; allowed: a str, int, float or bool",
+        ),
+        ({"metric_definitions": "dup"}, r"metric_definitions: got \['auc', 'auc'\]; allowed: unique names"),
+        ({"environment": {"X": None}}, r"environment\['X'\]: got None"),
+    ],
+    ids=[
+        "no-channels",
+        "duplicate-channels",
+        "zero-runtime",
+        "max-wait-below-runtime",
+        "multi-instance-without-self-referencing-group",
+        "too-many-retries",
+        "unstringable-hyperparameter",
+        "duplicate-metrics",
+        "none-environment-value",
+    ],
+)
+def test_fails_training_spec(env: Env, kwargs: dict[str, Any], message: str) -> None:
+    if kwargs.get("channels") == "dup":
+        kwargs["channels"] = [
+            Channel(name="train", bucket=env.bucket, prefix="a/"),
+            Channel(name="train", bucket=env.bucket, prefix="b/"),
+        ]
+    if kwargs.get("spot") == "short-wait":
+        kwargs = {
+            "max_runtime_s": 3600,
+            "spot": SpotTraining(checkpoint_bucket=env.bucket, checkpoint_prefix="c/", max_wait_s=60),
+        }
+    if kwargs.get("compute") == "two-instances-no-self-ref":
+        plain = JobNetwork(subnet_ids=["subnet-1"], security_group_ids=["sg-1"])
+        kwargs = {
+            "compute": JobCompute(instance_count=2),
+            "security": JobSecurity(network=plain, volume_key=env.key, output_key=env.key),
+        }
+    if kwargs.get("metric_definitions") == "dup":
+        kwargs["metric_definitions"] = [MetricDefinition(name="auc", regex="auc=(.*)")] * 2
+    with pytest.raises(ValueError, match=message):
+        env.training(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"instance_type": "m5.xlarge"}, r"instance_type: got 'm5.xlarge'"),
+        ({"instance_count": 0}, r"instance_count: got 0; allowed: an integer from 1 to 100"),
+        ({"volume_size_gb": 0}, r"volume_size_gb: got 0"),
+    ],
+    ids=["instance-type", "zero-instances", "zero-volume"],
+)
+def test_fails_compute(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        JobCompute(**kwargs)
+
+
+def test_fails_network_limits() -> None:
+    with pytest.raises(
+        ValueError, match=r"subnet_ids: got 0; allowed: 1 to 16 subnets\n  - security_group_ids: got 6; allowed: 1 to 5"
+    ):
+        JobNetwork(subnet_ids=[], security_group_ids=[f"sg-{i}" for i in range(6)])
+
+
+def test_fails_job_names(env: Env) -> None:
+    with pytest.raises(ValueError, match=r"job_name: got 'my_job'"):
+        env.training().to_request("my_job")
+    with pytest.raises(ValueError, match=r"job name prefix: got 'a-very-long-prefix-for-jobs'; allowed: 1-20 letters"):
+        run_time_job_name("a-very-long-prefix-for-jobs")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"entrypoint": []}, r"entrypoint: got \[\]; allowed: 1 to 100 strings"),
+        ({"inputs": "same-name"}, r"inputs/outputs: got \['data', 'data'\]; allowed: unique names"),
+        ({"inputs": "same-path"}, r"local_path: got .*; allowed: distinct local paths"),
+        ({"max_runtime_s": 777_601}, r"max_runtime_s: got 777601; allowed: an integer from 1 to 777600"),
+    ],
+    ids=["empty-entrypoint", "duplicate-names", "duplicate-local-paths", "runtime-too-long"],
+)
+def test_fails_processing_spec(env: Env, kwargs: dict[str, Any], message: str) -> None:
+    if kwargs.get("inputs") == "same-name":
+        kwargs = {
+            "inputs": [ProcessingInput(name="data", bucket=env.bucket, prefix="a/", local_path="/opt/ml/processing/a")],
+            "outputs": [
+                ProcessingOutput(name="data", bucket=env.bucket, prefix="b/", local_path="/opt/ml/processing/b")
+            ],
+        }
+    if kwargs.get("inputs") == "same-path":
+        kwargs = {
+            "inputs": [
+                ProcessingInput(name="a", bucket=env.bucket, prefix="a/", local_path="/opt/ml/processing/x"),
+                ProcessingInput(name="b", bucket=env.bucket, prefix="b/", local_path="/opt/ml/processing/x"),
+            ]
+        }
+    with pytest.raises(ValueError, match=message):
+        ProcessingJobSpec(
+            **{"image_uri": IMAGE, "role_arn": ROLE, "security": env.security, "entrypoint": ["process"], **kwargs}
+        )
+
+
+def test_fails_processing_paths_outside_the_contract(env: Env) -> None:
+    with pytest.raises(
+        ValueError, match=re.escape("local_path: got '/data'; allowed: a path under /opt/ml/processing/")
+    ):
+        ProcessingInput(name="raw", bucket=env.bucket, prefix="raw/", local_path="/data")
