@@ -12,18 +12,27 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from botocore.validate import ParamValidator
 from sagemaker_platform.jobs import (
+    CategoricalRange,
     Channel,
+    ContinuousRange,
     Distribution,
     InputMode,
+    IntegerRange,
     JobCompute,
     JobNetwork,
     JobSecurity,
+    JoinSource,
     MetricDefinition,
     ProcessingInput,
     ProcessingJobSpec,
     ProcessingOutput,
+    Scaling,
+    SplitType,
     SpotTraining,
+    Strategy,
     TrainingJobSpec,
+    TransformJobSpec,
+    TuningJobSpec,
     UploadMode,
     run_time_job_name,
 )
@@ -322,3 +331,165 @@ def test_fails_processing_paths_outside_the_contract(env: Env) -> None:
         ValueError, match=re.escape("local_path: got '/data'; allowed: a path under /opt/ml/processing/")
     ):
         ProcessingInput(name="raw", bucket=env.bucket, prefix="raw/", local_path="/data")
+
+
+# --- tuning and batch transform -----------------------------------------------------------------
+
+AUC = MetricDefinition(name="validation:auc", regex=r"validation:auc=([0-9.]+)")
+
+
+def _tuning(env: Env, **kwargs: Any) -> TuningJobSpec:
+    training = kwargs.pop("training", None) or env.training(
+        metric_definitions=[AUC], hyperparameters={"objective": "binary:logistic"}
+    )
+    base: dict[str, Any] = {
+        "training": training,
+        "objective_metric": "validation:auc",
+        "integer_ranges": [IntegerRange(name="max_depth", min_value=3, max_value=10)],
+    }
+    return TuningJobSpec(**{**base, **kwargs})
+
+
+def test_tuning_request_is_valid_for_the_sagemaker_api(env: Env) -> None:
+    spec = _tuning(
+        env,
+        continuous_ranges=[ContinuousRange(name="eta", min_value=0.01, max_value=0.3, scaling=Scaling.LOGARITHMIC)],
+        categorical_ranges=[CategoricalRange(name="booster", values=["gbtree", "dart"])],
+        max_training_jobs=30,
+        max_parallel_jobs=3,
+        warm_start_parents=["churn-tune-1"],
+    )
+    request = spec.to_request("churn-tune-2")
+    _validate("CreateHyperParameterTuningJob", request)
+    definition = request["TrainingJobDefinition"]
+    assert definition["StaticHyperParameters"] == {"objective": "binary:logistic"}
+    assert definition["EnableNetworkIsolation"] is True and "VpcConfig" in definition
+    assert request["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"] == {
+        "Type": "Maximize",
+        "MetricName": "validation:auc",
+    }
+    params = spec.to_state_machine_parameters("tune")
+    assert params["HyperParameterTuningJobName.$"] == (
+        "States.Format('tune-{}', States.ArrayGetItem(States.StringSplit($$.Execution.Name, '-'), 0))"
+    )
+
+
+def test_transform_request_is_valid_for_the_sagemaker_api(env: Env) -> None:
+    spec = TransformJobSpec(
+        model_name="churn-model",
+        input_bucket=env.bucket,
+        input_prefix="batch/in/",
+        output_bucket=env.bucket,
+        output_prefix="batch/out/",
+        key=env.key,
+        join_source=JoinSource.INPUT,
+        input_filter="$[1:]",
+        output_filter="$[0,-1]",
+        max_concurrent_transforms=2,
+    )
+    request = spec.to_request("score-001")
+    _validate("CreateTransformJob", request)
+    assert request["TransformOutput"]["KmsKeyId"] == request["TransformResources"]["VolumeKmsKeyId"] == env.key.key_arn
+    assert request["DataProcessing"] == {"JoinSource": "Input", "InputFilter": "$[1:]", "OutputFilter": "$[0,-1]"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"objective_metric": "auc"},
+            r"objective_metric: got 'auc'; allowed: one of the training spec's metric definitions \['validation:auc'\]",
+        ),
+        ({"integer_ranges": []}, r"ranges: got 0; allowed: at least one"),
+        (
+            {"integer_ranges": [IntegerRange(name="d", min_value=5, max_value=5)]},
+            r"range 'd': got \(5, 5\); allowed: min_value < max_value",
+        ),
+        (
+            {
+                "continuous_ranges": [
+                    ContinuousRange(name="eta", min_value=0.0, max_value=0.3, scaling=Scaling.LOGARITHMIC)
+                ]
+            },
+            r"range 'eta'.min_value: got 0.0; allowed: a value > 0 with Logarithmic scaling",
+        ),
+        (
+            {
+                "continuous_ranges": [
+                    ContinuousRange(name="m", min_value=0.5, max_value=1.5, scaling=Scaling.REVERSE_LOGARITHMIC)
+                ]
+            },
+            r"a continuous range below 1 with ReverseLogarithmic scaling",
+        ),
+        (
+            {"categorical_ranges": [CategoricalRange(name="objective", values=["a"])]},
+            r"ranges: got \['objective'\]; allowed: hyperparameters not also fixed",
+        ),
+        (
+            {"categorical_ranges": [CategoricalRange(name="c", values=[])]},
+            r"range 'c'.values: got 0; allowed: 1 to 30 values",
+        ),
+        (
+            {"max_training_jobs": 2, "max_parallel_jobs": 3},
+            r"max_parallel_jobs: got 3; allowed: at most max_training_jobs \(2\)",
+        ),
+        ({"strategy": Strategy.HYPERBAND}, r"early_stopping: got True; allowed: False with Hyperband"),
+        ({"warm_start_parents": ["p"] * 6}, r"warm_start_parents: got 6; allowed: at most 5"),
+        (
+            {
+                "integer_ranges": [
+                    IntegerRange(name="d", min_value=1, max_value=9),
+                    IntegerRange(name="d", min_value=2, max_value=3),
+                ]
+            },
+            r"ranges: got \['d', 'd'\]; allowed: each hyperparameter in one range",
+        ),
+    ],
+    ids=[
+        "objective-not-defined",
+        "no-ranges",
+        "empty-range",
+        "log-scale-zero-bound",
+        "reverse-log-above-one",
+        "range-also-fixed",
+        "empty-categorical",
+        "parallel-above-total",
+        "hyperband-with-early-stopping",
+        "too-many-parents",
+        "duplicate-range",
+    ],
+)
+def test_fails_tuning_spec(env: Env, kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        _tuning(env, **kwargs)
+
+
+def test_fails_tuning_job_name_over_32(env: Env) -> None:
+    with pytest.raises(ValueError, match=r"job_name: got 'x{33}'; allowed: 1-32"):
+        _tuning(env).to_request("x" * 33)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"batch_strategy": "Batch"}, r"batch_strategy: got 'Batch'; allowed: one of 'MultiRecord', 'SingleRecord'"),
+        ({"max_payload_mb": 101}, r"max_payload_mb: got 101"),
+        ({"input_filter": "[1:]"}, r"input_filter: got '\[1:\]'; allowed: a JSONPath expression"),
+        (
+            {"join_source": JoinSource.INPUT, "split_type": SplitType.NONE},
+            r"join_source: got 'Input'; allowed: None unless split_type",
+        ),
+    ],
+    ids=["bad-batch-strategy", "payload-too-big", "filter-not-jsonpath", "join-without-split"],
+)
+def test_fails_transform_spec(env: Env, kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        TransformJobSpec(
+            model_name="m",
+            input_bucket=env.bucket,
+            input_prefix="i/",
+            output_bucket=env.bucket,
+            output_prefix="o/",
+            key=env.key,
+            **kwargs,
+        )

@@ -10,20 +10,38 @@ from sagemaker_platform.jobs.training import (
     SpotTraining,
     TrainingJobSpec,
 )
+from sagemaker_platform.jobs.transform import JoinSource, SplitType, TransformJobSpec
+from sagemaker_platform.jobs.tuning import (
+    CategoricalRange,
+    ContinuousRange,
+    IntegerRange,
+    Scaling,
+    Strategy,
+    TuningJobSpec,
+)
 
 __all__ = [
+    "CategoricalRange",
     "Channel",
+    "ContinuousRange",
     "Distribution",
     "InputMode",
+    "IntegerRange",
     "JobCompute",
     "JobNetwork",
     "JobSecurity",
+    "JoinSource",
     "MetricDefinition",
     "ProcessingInput",
     "ProcessingJobSpec",
     "ProcessingOutput",
+    "Scaling",
+    "SplitType",
     "SpotTraining",
+    "Strategy",
     "TrainingJobSpec",
+    "TransformJobSpec",
+    "TuningJobSpec",
     "UploadMode",
     "run_time_job_name",
 ]

@@ -102,15 +102,17 @@ def stringify(values: Mapping[str, Any]) -> dict[str, str]:
     return {k: ("true" if v else "false") if isinstance(v, bool) else str(v) for k, v in sorted(values.items())}
 
 
-def run_time_job_name(name_prefix: str) -> str:
+def run_time_job_name(name_prefix: str, *, short: bool = False) -> str:
     """A Step Functions expression naming a job ``<prefix>-<execution name>`` at run time.
 
     Execution names default to 36-character UUIDs, so a prefix of at most 20 characters keeps
-    the job name within SageMaker's 63. Never a synth-time timestamp: every run gets a new name.
+    the job name within SageMaker's 63. With ``short`` (tuning jobs allow 32), only the execution
+    name's first '-'-separated part is used. Never a synth-time timestamp: every run gets a new name.
     """
     if not JOB_NAME_PREFIX.fullmatch(name_prefix):
         raise ValueError(
             f"job name prefix: got {name_prefix!r}; allowed: 1-20 letters, digits and '-' (the execution "
             "name is appended at run time)"
         )
-    return f"States.Format('{name_prefix}-{{}}', $$.Execution.Name)"
+    execution = "States.ArrayGetItem(States.StringSplit($$.Execution.Name, '-'), 0)" if short else "$$.Execution.Name"
+    return f"States.Format('{name_prefix}-{{}}', {execution})"

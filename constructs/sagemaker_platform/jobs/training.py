@@ -179,13 +179,14 @@ class TrainingJobSpec:
             raise ValueError(
                 f"TrainingJobSpec.to_request: job_name: got {job_name!r}; allowed: 1-63 letters, digits and '-'"
             )
-        return {"TrainingJobName": job_name, **self._request_body()}
+        return {"TrainingJobName": job_name, **self.request_body()}
 
     def to_state_machine_parameters(self, name_prefix: str) -> dict[str, Any]:
         """The same request for a ``createTrainingJob.sync`` task; the name is made at run time."""
-        return {"TrainingJobName.$": run_time_job_name(name_prefix), **self._request_body()}
+        return {"TrainingJobName.$": run_time_job_name(name_prefix), **self.request_body()}
 
-    def _request_body(self) -> dict[str, Any]:
+    def request_body(self) -> dict[str, Any]:
+        """The request without the job name (tuning jobs embed it as their training definition)."""
         sec = self.security
         algorithm: dict[str, Any] = {"TrainingImage": self.image_uri, "TrainingInputMode": "File"}
         if self.metric_definitions:

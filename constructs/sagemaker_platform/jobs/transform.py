@@ -1,0 +1,123 @@
+"""A batch transform job over a model, rendered as CreateTransformJob."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+
+from sagemaker_platform._validation import PropsErrors, is_token
+from sagemaker_platform.jobs.common import JOB_NAME, JobCompute, run_time_job_name
+
+
+class SplitType(Enum):
+    NONE = "None"
+    LINE = "Line"
+    RECORD_IO = "RecordIO"
+    TF_RECORD = "TFRecord"
+
+
+class JoinSource(Enum):
+    NONE = "None"
+    INPUT = "Input"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransformJobSpec:
+    """Score a dataset in S3 with a model; VPC and isolation come from the model itself."""
+
+    model_name: str
+    input_bucket: s3.IBucket
+    input_prefix: str
+    output_bucket: s3.IBucket
+    output_prefix: str
+    #: Encrypts the results and the ML storage volumes.
+    key: kms.IKey
+    content_type: str = "text/csv"
+    split_type: SplitType = SplitType.LINE
+    #: Join each output line to its input line. Default: off.
+    join_source: JoinSource = JoinSource.NONE
+    #: JSONPath filters (e.g. drop an ID column before the model, keep it in the output). Default: none.
+    input_filter: str | None = None
+    output_filter: str | None = None
+    #: Assemble output records per line (with Line split). Default: follows split_type.
+    assemble_with_lines: bool = True
+    compute: JobCompute = field(default_factory=JobCompute)
+    #: Records per mini-batch request: 'MultiRecord' up to max_payload_mb, or 'SingleRecord'.
+    batch_strategy: str = "MultiRecord"
+    max_payload_mb: int = 6
+    max_concurrent_transforms: int | None = None
+
+    def __post_init__(self) -> None:
+        errors = PropsErrors("TransformJobSpec")
+        errors.one_of("batch_strategy", self.batch_strategy, ["MultiRecord", "SingleRecord"])
+        errors.int_range("max_payload_mb", self.max_payload_mb, 0, 100)
+        if self.max_concurrent_transforms is not None:
+            errors.int_range("max_concurrent_transforms", self.max_concurrent_transforms, 1)
+        for name in ("input_filter", "output_filter"):
+            value = getattr(self, name)
+            if value is not None:
+                errors.check(
+                    value.startswith("$") and len(value) <= 63,
+                    name,
+                    value,
+                    "a JSONPath expression starting with '$', at most 63 characters",
+                )
+        if self.join_source is JoinSource.INPUT:
+            errors.check(
+                self.split_type is not SplitType.NONE,
+                "join_source",
+                self.join_source.value,
+                "None unless split_type splits records (joining needs per-record output)",
+            )
+        errors.raise_if_any()
+
+    def to_request(self, job_name: str) -> dict[str, Any]:
+        """The CreateTransformJob request, as boto3 takes it."""
+        if not is_token(job_name) and not JOB_NAME.fullmatch(job_name):
+            raise ValueError(
+                f"TransformJobSpec.to_request: job_name: got {job_name!r}; allowed: 1-63 letters, digits and '-'"
+            )
+        return {"TransformJobName": job_name, **self._request_body()}
+
+    def to_state_machine_parameters(self, name_prefix: str) -> dict[str, Any]:
+        """The same request for a ``createTransformJob.sync`` task (name made at run time)."""
+        return {"TransformJobName.$": run_time_job_name(name_prefix), **self._request_body()}
+
+    def _request_body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "ModelName": self.model_name,
+            "BatchStrategy": self.batch_strategy,
+            "MaxPayloadInMB": self.max_payload_mb,
+            "TransformInput": {
+                "DataSource": {
+                    "S3DataSource": {
+                        "S3DataType": "S3Prefix",
+                        "S3Uri": self.input_bucket.s3_url_for_object(self.input_prefix),
+                    }
+                },
+                "ContentType": self.content_type,
+                "SplitType": self.split_type.value,
+            },
+            "TransformOutput": {
+                "S3OutputPath": self.output_bucket.s3_url_for_object(self.output_prefix),
+                "KmsKeyId": self.key.key_arn,
+                "AssembleWith": "Line" if self.assemble_with_lines else "None",
+            },
+            "TransformResources": {
+                "InstanceType": self.compute.instance_type,
+                "InstanceCount": self.compute.instance_count,
+                "VolumeKmsKeyId": self.key.key_arn,
+            },
+            "DataProcessing": {
+                "JoinSource": self.join_source.value,
+                **({"InputFilter": self.input_filter} if self.input_filter else {}),
+                **({"OutputFilter": self.output_filter} if self.output_filter else {}),
+            },
+        }
+        if self.max_concurrent_transforms is not None:
+            body["MaxConcurrentTransforms"] = self.max_concurrent_transforms
+        return body
