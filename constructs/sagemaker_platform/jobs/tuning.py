@@ -79,13 +79,14 @@ class TuningJobSpec:
             self.objective_metric,
             f"one of the training spec's metric definitions {metrics}",
         )
-        ranges = [*self.integer_ranges, *self.continuous_ranges, *self.categorical_ranges]
+        numeric: list[IntegerRange | ContinuousRange] = [*self.integer_ranges, *self.continuous_ranges]
+        ranges: list[IntegerRange | ContinuousRange | CategoricalRange] = [*numeric, *self.categorical_ranges]
         names = [r.name for r in ranges]
         errors.check(len(ranges) >= 1, "ranges", 0, "at least one integer, continuous or categorical range")
         errors.check(len(set(names)) == len(names), "ranges", names, "each hyperparameter in one range")
         fixed = sorted(set(names) & set(self.training.hyperparameters))
         errors.check(not fixed, "ranges", fixed, "hyperparameters not also fixed in training.hyperparameters")
-        for r in [*self.integer_ranges, *self.continuous_ranges]:
+        for r in numeric:
             errors.check(
                 r.min_value < r.max_value, f"range {r.name!r}", (r.min_value, r.max_value), "min_value < max_value"
             )
