@@ -1,0 +1,155 @@
+"""Our rule over state machine definitions: SageMaker job requests must be isolated and encrypted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk import Stack
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk.assertions import Template
+from sagemaker_platform import (
+    AccessLogsBucket,
+    IsolatedNetwork,
+    IsolatedNetworkProps,
+    PlatformKeys,
+    SageMakerExecutionRole,
+    SageMakerExecutionRoleProps,
+    SecureBucket,
+    SecureBucketProps,
+)
+from sagemaker_platform.compliance import job_request_findings, state_machine_definitions
+from sagemaker_platform.jobs import (
+    Channel,
+    JobNetwork,
+    JobSecurity,
+    ProcessingJobSpec,
+    ProcessingOutput,
+    TrainingJobSpec,
+)
+
+from tests.harness import SynthResult, make_app
+
+
+def _template(isolation: bool = True, extra_states: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    stack = Stack(make_app(), "Pipeline")
+    keys = PlatformKeys(stack, "Keys")
+    bucket = SecureBucket(
+        stack,
+        "Data",
+        SecureBucketProps(encryption_key=keys.data, access_logs_bucket=AccessLogsBucket(stack, "Logs").bucket),
+    ).bucket
+    network = IsolatedNetwork(stack, "Net", IsolatedNetworkProps(flow_logs_key=keys.logs, interface_endpoints=["sts"]))
+    role = SageMakerExecutionRole(stack, "Role", SageMakerExecutionRoleProps(description="jobs"))
+    security = JobSecurity(
+        network=JobNetwork.from_isolated_network(network),
+        volume_key=keys.models,
+        output_key=keys.models,
+        network_isolation=isolation,
+    )
+    train = TrainingJobSpec(
+        image_uri="img",
+        role_arn=role.role_arn,
+        security=security,
+        output_bucket=bucket,
+        output_prefix="m/",
+        channels=[Channel(name="train", bucket=bucket, prefix="t/")],
+    )
+    prepare = ProcessingJobSpec(
+        image_uri="img",
+        role_arn=role.role_arn,
+        security=security,
+        entrypoint=["process"],
+        outputs=[ProcessingOutput(name="o", bucket=bucket, prefix="o/", local_path="/opt/ml/processing/o")],
+    )
+    chain = sfn.CustomState(
+        stack,
+        "Prepare",
+        state_json={
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sagemaker:createProcessingJob.sync",
+            "Parameters": prepare.to_state_machine_parameters("prep"),
+        },
+    )
+    train_state = sfn.CustomState(
+        stack,
+        "Train",
+        state_json={
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sagemaker:createTrainingJob.sync",
+            "Parameters": train.to_state_machine_parameters("train"),
+        },
+    )
+    parallel = sfn.Parallel(stack, "Fanout")
+    parallel.branch(train_state)
+    for i, state in enumerate(extra_states or []):
+        parallel.branch(sfn.CustomState(stack, f"Extra{i}", state_json=state))
+    sfn.StateMachine(stack, "Machine", definition_body=sfn.DefinitionBody.from_chainable(chain.next(parallel)))
+    return Template.from_stack(stack).to_json()
+
+
+def test_specs_rendered_into_a_state_machine_are_compliant() -> None:
+    template = _template()
+    ((_, definition),) = state_machine_definitions(template)
+    assert set(definition["States"]) == {"Prepare", "Fanout"}, "the Fn::Join definition was parsed"
+    assert job_request_findings(template) == []
+
+
+def test_findings_name_the_state_and_the_field() -> None:
+    findings = job_request_findings(_template(isolation=False))
+    assert any(
+        "state 'Prepare' (createProcessingJob): NetworkConfig.EnableNetworkIsolation must be true, got False" in f
+        for f in findings
+    ), findings
+    assert any(
+        "state 'Fanout/Train' (createTrainingJob): EnableNetworkIsolation must be true" in f for f in findings
+    ), findings
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        (
+            {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sagemaker:createTrainingJob",
+                "Parameters": {"TrainingJobName": "x"},
+            },
+            [
+                "VpcConfig.Subnets",
+                "EnableNetworkIsolation",
+                "EnableInterContainerTrafficEncryption",
+                "ResourceConfig.VolumeKmsKeyId",
+                "OutputDataConfig.KmsKeyId",
+            ],
+        ),
+        (
+            {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sagemaker:createTransformJob.sync",
+                "Parameters": {"TransformOutput": {"S3OutputPath": "s3://b/o"}},
+            },
+            ["TransformOutput.KmsKeyId", "TransformResources.VolumeKmsKeyId"],
+        ),
+        (
+            {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sagemaker:createHyperParameterTuningJob.sync",
+                "Parameters": {"TrainingJobDefinition": {"EnableNetworkIsolation": True}},
+            },
+            ["TrainingJobDefinition.VpcConfig.Subnets", "TrainingJobDefinition.EnableInterContainerTrafficEncryption"],
+        ),
+    ],
+    ids=["bare-training", "transform-without-keys", "tuning-without-vpc"],
+)
+def test_hand_written_insecure_requests_are_found(state: dict[str, Any], expected: list[str]) -> None:
+    findings = job_request_findings(_template(extra_states=[state]))
+    for field in expected:
+        assert any("Extra0' " in f and f"{field} must be" in f for f in findings), (field, findings)
+
+
+def test_every_reference_template_passes_the_rule(reference: SynthResult) -> None:
+    import json
+
+    for path in reference.template_paths():
+        assert job_request_findings(json.loads(path.read_text())) == [], path.name
