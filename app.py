@@ -6,8 +6,8 @@ from __future__ import annotations
 import sys
 
 from aws_cdk import App
-from sagemaker_platform import add_nag_packs
 
+from sagemaker_platform import add_nag_packs
 from stacks.config import CONTEXT_KEY, ConfigError, PlatformConfig, seed_availability_zones
 from stacks.platform_stage import PlatformStage
 

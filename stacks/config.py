@@ -9,6 +9,7 @@ from typing import Any
 
 from aws_cdk import App
 from aws_cdk import aws_logs as logs
+
 from sagemaker_platform._defaults import KNOWN_INTERFACE_ENDPOINTS
 
 CONTEXT_KEY = "sagemaker-platform"

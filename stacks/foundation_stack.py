@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Stack
+from constructs import Construct
+
 from sagemaker_platform import (
     AccessLogsBucket,
     BucketAccess,
@@ -18,8 +20,6 @@ from sagemaker_platform import (
 )
 from sagemaker_platform._defaults import DEFAULT_INTERFACE_ENDPOINTS
 from sagemaker_platform.observability import NotificationTopic, NotificationTopicProps
-
-from constructs import Construct
 from stacks.config import StageConfig
 
 

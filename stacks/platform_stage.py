@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Environment, Stage
-
 from constructs import Construct
+
 from stacks.config import StageConfig
+from stacks.feature_store_stack import FeatureStoreStack
 from stacks.foundation_stack import FoundationStack
 from stacks.serving_stack import ServingStack
 
@@ -28,6 +29,13 @@ class PlatformStage(Stage):
             "Foundation",
             config=config,
             description=f"sagemaker-platform {config.name}: network, keys, buckets, roles",
+        )
+        self.feature_store = FeatureStoreStack(
+            self,
+            "FeatureStore",
+            config=config,
+            foundation=self.foundation,
+            description=f"sagemaker-platform {config.name}: feature groups and ingestion role",
         )
         self.serving = ServingStack(
             self,

@@ -7,6 +7,8 @@ from typing import Any
 
 from aws_cdk import Stack
 from aws_cdk import aws_applicationautoscaling as appscaling
+from constructs import Construct
+
 from sagemaker_platform.serving import (
     AsyncInferenceSettings,
     BlueGreenDeployment,
@@ -21,8 +23,6 @@ from sagemaker_platform.serving import (
     TrafficShift,
     VariantSpec,
 )
-
-from constructs import Construct
 from stacks.config import StageConfig
 from stacks.foundation_stack import FoundationStack
 

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-PACKS = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5")
+PACKS = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "SageMakerPlatform")
 
 
 def stack_templates(outdir: Path) -> list[tuple[str, Path]]:

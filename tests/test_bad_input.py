@@ -8,6 +8,7 @@ import pytest
 from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_s3 as s3
+
 from sagemaker_platform import (
     AccessLogsBucketProps,
     BucketAccess,
@@ -20,7 +21,6 @@ from sagemaker_platform import (
     acknowledge,
     skip_checkov,
 )
-
 from tests.harness import make_app
 
 

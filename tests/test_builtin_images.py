@@ -7,6 +7,7 @@ import json
 import pytest
 from aws_cdk import Environment, Stack
 from aws_cdk.assertions import Template
+
 from sagemaker_platform import (
     ContainerSpec,
     IsolatedNetwork,
@@ -19,7 +20,6 @@ from sagemaker_platform import (
     PlatformKeysProps,
 )
 from sagemaker_platform.serving.image import builtin_images
-
 from tests.tools import generate_builtin_images
 
 

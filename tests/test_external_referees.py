@@ -83,7 +83,7 @@ def test_cli_synth_works_offline_without_credentials(tmp_path: Path) -> None:
     result = run(cmd, cwd=REPO, env=_offline_env(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     templates = sorted(p.name for p in out.glob("assembly-*/*.template.json"))
-    assert len(templates) == 4, templates
+    assert len(templates) == 6, templates
     assert "Need to perform AWS calls" not in result.stderr
 
 

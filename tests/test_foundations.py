@@ -9,6 +9,7 @@ from aws_cdk import Environment, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Annotations, Match, Template
+
 from sagemaker_platform import (
     AccessLogsBucket,
     BucketAccess,
@@ -22,7 +23,6 @@ from sagemaker_platform import (
     SecureBucket,
     SecureBucketProps,
 )
-
 from tests.harness import make_app
 
 
@@ -454,6 +454,9 @@ def test_role_policy_is_scoped_to_prefix_key_logs_and_vpc(f: Foundation) -> None
     objects = next(s for s in statements if s["Action"] == ["s3:GetObject", "s3:GetObjectVersion"])
     assert objects["Resource"]["Fn::Join"][1][-1] == "/training/*"
     listing = next(s for s in statements if "s3:ListBucket" in s["Action"])
+    # Regression: GetBucketLocation never carries s3:prefix, so it must not share that condition.
+    location = next(s for s in statements if "s3:GetBucketLocation" in s["Action"])
+    assert "Condition" not in location and "s3:GetBucketLocation" not in listing["Action"]
     assert listing["Condition"] == {"StringLike": {"s3:prefix": ["training/*"]}}
     eni = next(s for s in statements if s.get("Condition", {}).get("ArnEquals"))
     assert "ec2:Vpc" in eni["Condition"]["ArnEquals"]
@@ -487,6 +490,7 @@ def test_pass_role_is_limited_to_sagemaker(f: Foundation) -> None:
 
 def test_audit_trail_writes_acknowledgments_into_stage_templates() -> None:
     from aws_cdk import Stage
+
     from sagemaker_platform import add_nag_packs
 
     app = make_app()

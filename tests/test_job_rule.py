@@ -8,6 +8,7 @@ import pytest
 from aws_cdk import Stack
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk.assertions import Template
+
 from sagemaker_platform import (
     AccessLogsBucket,
     IsolatedNetwork,
@@ -27,7 +28,6 @@ from sagemaker_platform.jobs import (
     ProcessingOutput,
     TrainingJobSpec,
 )
-
 from tests.harness import SynthResult, make_app
 
 

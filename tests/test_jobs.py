@@ -11,6 +11,7 @@ from aws_cdk import Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from botocore.validate import ParamValidator
+
 from sagemaker_platform.jobs import (
     CategoricalRange,
     Channel,
@@ -36,7 +37,6 @@ from sagemaker_platform.jobs import (
     UploadMode,
     run_time_job_name,
 )
-
 from tests.harness import make_app
 
 ACCOUNT = "123456789012"

@@ -7,10 +7,10 @@ import re
 import tomllib
 from pathlib import Path
 
-import sagemaker_platform
+import constructs
 from setuptools import find_packages
 
-import constructs
+import sagemaker_platform
 from tests.harness import REPO
 
 

@@ -10,6 +10,7 @@ from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Annotations, Match, Template
+
 from sagemaker_platform import (
     AccessLogsBucket,
     IsolatedNetwork,
@@ -39,7 +40,6 @@ from sagemaker_platform.serving import (
     has_instance_storage,
     is_burstable,
 )
-
 from tests.harness import make_app
 
 

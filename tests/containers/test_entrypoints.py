@@ -33,7 +33,7 @@ def test_train_script_runs_the_training_contract(tmp_path: Path) -> None:
 def test_process_script_lists_its_jobs(tmp_path: Path) -> None:
     result = _run("processing/bin/process", tmp_path, "--help")
     assert result.returncode == 0
-    assert "{prepare,evaluate,generate}" in result.stdout
+    assert "{prepare,evaluate,generate,ingest}" in result.stdout
 
 
 def test_serve_script_refuses_unknown_arguments(tmp_path: Path) -> None:

@@ -14,11 +14,10 @@ from cdk_nag import (
     NIST80053R5Checks,
     WriteNagSuppressionsToCloudFormationAspect,
 )
-
 from constructs import IConstruct, IValidation
 
 #: Names of the packs ``add_nag_packs`` registers, as they appear in validation reports.
-NAG_PACK_NAMES = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5")
+NAG_PACK_NAMES = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "SageMakerPlatform")
 
 # A rule ID such as "AwsSolutions-IAM5", optionally with one finding: "AwsSolutions-IAM5[Resource::*]".
 _RULE_ID = re.compile(r"[A-Za-z0-9.]+-[A-Za-z0-9]+(\[.+\])?")
@@ -35,11 +34,16 @@ def add_nag_packs(scope: IConstruct, *, verbose: bool = False, audit_trail: bool
     for auditors. It is off by default because CDK adds a stack-wide acknowledgment of its own
     to every resource, which costs template size.
     """
+    # Imported here: the feature store package imports this one (acknowledgment helpers).
+    from sagemaker_platform.featurestore.compliance import FeatureStoreChecks
+
     Validations.of(scope).add_plugins(
         # One pack writing the audit trail is enough: it copies every acknowledgment on the resource.
         AwsSolutionsChecks(scope, verbose=verbose, write_suppressions_to_cloud_formation=audit_trail),
         HIPAASecurityChecks(scope, verbose=verbose),
         NIST80053R5Checks(scope, verbose=verbose),
+        # Our own rules, where cdk-nag has none (SageMakerPlatform-FS1: feature store encryption).
+        FeatureStoreChecks(),
     )
     if audit_trail:
         # Aspects do not cross Stage boundaries: give every nested stage the audit-trail aspect too.

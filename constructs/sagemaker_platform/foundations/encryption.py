@@ -9,8 +9,8 @@ from enum import Enum
 from aws_cdk import Annotations, ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-
 from constructs import Construct
+
 from sagemaker_platform import _defaults
 from sagemaker_platform._validation import PropsErrors
 

@@ -11,8 +11,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
-
 from constructs import Construct
+
 from sagemaker_platform import _defaults
 from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.compliance import acknowledge, acknowledge_wildcard_resources, skip_checkov

@@ -11,8 +11,8 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-
 from constructs import Construct
+
 from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.compliance import acknowledge, acknowledge_wildcard_resources
 
@@ -149,12 +149,14 @@ class SageMakerExecutionRole(Construct):
             reason="Object keys under the granted prefix are data-dependent (datasets, checkpoints, "
             "model artifacts); the bucket and prefix are fixed.",
         )
-        list_statement = iam.PolicyStatement(
-            actions=["s3:ListBucket", "s3:GetBucketLocation"], resources=[access.bucket.bucket_arn]
-        )
+        list_statement = iam.PolicyStatement(actions=["s3:ListBucket"], resources=[access.bucket.bucket_arn])
         if access.prefix:
             list_statement.add_condition("StringLike", {"s3:prefix": [f"{access.prefix}*"]})
         self.policy.add_statements(list_statement)
+        # GetBucketLocation carries no s3:prefix, so it must never share the listing's prefix condition.
+        self.policy.add_statements(
+            iam.PolicyStatement(actions=["s3:GetBucketLocation"], resources=[access.bucket.bucket_arn])
+        )
         if access.bucket.encryption_key is not None:
             self.add_key(access.bucket.encryption_key)
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
-
 from constructs import Construct
+
 from sagemaker_platform._validation import PropsErrors
 
 

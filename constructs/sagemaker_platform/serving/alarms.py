@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_sns as sns
-
 from constructs import Construct
+
 from sagemaker_platform._validation import PropsErrors
 
 

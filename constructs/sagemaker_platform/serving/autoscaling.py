@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cw
-
 from constructs import Construct
+
 from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.serving.variants import VariantSpec, is_burstable
 

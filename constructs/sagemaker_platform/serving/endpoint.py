@@ -12,8 +12,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
-
 from constructs import Construct
+
 from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.foundations.roles import BucketAccess
 from sagemaker_platform.serving.alarms import AlarmSettings, make_alarm

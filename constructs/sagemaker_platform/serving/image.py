@@ -14,8 +14,8 @@ from typing import Any
 from aws_cdk import Aws, CfnMapping, Stack, Token
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
-
 from constructs import Construct
+
 from sagemaker_platform.foundations.roles import SageMakerExecutionRole
 
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")

@@ -12,8 +12,8 @@ from aws_cdk import Annotations, Token
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
-
 from constructs import Construct
+
 from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.foundations.network import IsolatedNetwork
 from sagemaker_platform.foundations.roles import BucketAccess, SageMakerExecutionRole, SageMakerExecutionRoleProps

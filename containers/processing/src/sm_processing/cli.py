@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sm_processing import contract, evaluate, prepare, synthetic
+from sm_processing import contract, evaluate, ingest, prepare, synthetic
 from sm_processing.errors import UserError, run_main
 
 
@@ -41,6 +41,9 @@ def parser() -> argparse.ArgumentParser:
         help="fraction of rows to break on purpose (CSV), to exercise cleaning",
     )
     gen.set_defaults(run=_generate)
+    ing = commands.add_parser("ingest", help="put a prepared dataset into a feature group (PutRecord)")
+    ingest.add_arguments(ing)
+    ing.set_defaults(run=ingest.run)
     return root
 
 
