@@ -13,7 +13,7 @@ PIP_FLAGS := --quiet --disable-pip-version-check
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: setup synth test lint clean
+.PHONY: setup synth test lint clean images clean-images
 
 setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
 
@@ -41,6 +41,15 @@ synth: $(VENV)/.installed node_modules/.installed
 
 test: setup
 	$(PY) -m pytest
+
+# Local mode's podman images (debootstrapped base image, wheelhouses, images). Optional: the tests
+# and `--mode podman` build them on first use; this builds them ahead of time.
+images: $(VENV)/.installed
+	$(PY) -m sagemaker_platform.local build
+
+# Removes local mode's podman storage (~/.cache/sagemaker-platform/podman) and the wheelhouses.
+clean-images: $(VENV)/.installed
+	$(PY) -m sagemaker_platform.local clean
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check constructs stacks tests app.py
