@@ -254,3 +254,21 @@ def _fuzz_connection(server: Server) -> Any:
 def test_server_is_healthy_after_the_fuzz(server: Server) -> None:
     _healthy(server)
     assert "Traceback" not in server.output()
+
+
+def test_sagemaker_sdk_serializers_as_a_real_client(server: Server, booster: xgb.Booster, rows: np.ndarray) -> None:
+    """Request bodies built by the SageMaker SDK's own serializers, as a boto3/SDK client would send them."""
+    serializers = pytest.importorskip("sagemaker.core.serializers", reason="sagemaker-core is a dev dependency")
+    expected = booster.inplace_predict(rows)
+    for serializer, data in (
+        (serializers.CSVSerializer(), rows.tolist()),
+        (serializers.JSONSerializer(), rows.tolist()),
+        (serializers.NumpySerializer(), rows),
+    ):
+        body = serializer.serialize(data)
+        body = body.encode() if isinstance(body, str) else body
+        status, _headers, answer = server.request(
+            "POST", "/invocations", body, {"Content-Type": serializer.CONTENT_TYPE, "Accept": NPY}
+        )
+        assert status == 200, (serializer.CONTENT_TYPE, answer[:200])
+        np.testing.assert_allclose(_decode(NPY, answer).ravel(), expected, rtol=1e-6, err_msg=serializer.CONTENT_TYPE)
