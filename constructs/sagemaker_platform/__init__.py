@@ -32,6 +32,7 @@ from sagemaker_platform.foundations import (
     SecureBucketProps,
 )
 from sagemaker_platform.observability import NotificationTopic, NotificationTopicProps
+from sagemaker_platform.pipelines import MlPipeline, MlPipelineProps, QualityGate
 from sagemaker_platform.serving import (
     AlarmSettings,
     AsyncInferenceSettings,
@@ -80,6 +81,8 @@ __all__ = [
     "IsolatedNetworkProps",
     "KeyPurpose",
     "ManagedPolicyGrantee",
+    "MlPipeline",
+    "MlPipelineProps",
     "Model",
     "ModelArtifact",
     "ModelImage",
@@ -88,6 +91,7 @@ __all__ = [
     "NotificationTopicProps",
     "PlatformKeys",
     "PlatformKeysProps",
+    "QualityGate",
     "RollingDeployment",
     "SageMakerExecutionRole",
     "SageMakerExecutionRoleProps",
