@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import aws_cloudwatch as cw
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from sagemaker_platform._validation import PropsErrors
+from sagemaker_platform.observability.alarms import alarm_notifying, check_evaluation
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,15 +30,7 @@ class FeatureGroupAlarmProps:
     def validate(self, alarm_name: str) -> None:
         """Raise one ``ValueError`` naming the alarm and every bad setting."""
         errors = PropsErrors(f"FeatureGroupAlarmProps of alarm {alarm_name!r}")
-        errors.int_range("evaluation_periods", self.evaluation_periods, 1)
-        errors.int_range("datapoints_to_alarm", self.datapoints_to_alarm, 1)
-        if isinstance(self.evaluation_periods, int) and isinstance(self.datapoints_to_alarm, int):
-            errors.check(
-                self.datapoints_to_alarm <= self.evaluation_periods,
-                "datapoints_to_alarm",
-                self.datapoints_to_alarm,
-                f"at most evaluation_periods ({self.evaluation_periods})",
-            )
+        check_evaluation(errors, self.evaluation_periods, self.datapoints_to_alarm)
         errors.check(self.threshold >= 0, "threshold", self.threshold, "a number >= 0")
         errors.raise_if_any()
 
@@ -48,18 +40,15 @@ def make_alarm(
 ) -> cw.Alarm:
     """An alarm above ``props.threshold`` with ``props.topic`` as its ALARM and OK action."""
     props.validate(construct_id)
-    alarm = cw.Alarm(
+    return alarm_notifying(
         scope,
         construct_id,
         metric=metric,
         threshold=props.threshold,
         evaluation_periods=props.evaluation_periods,
         datapoints_to_alarm=props.datapoints_to_alarm,
-        comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        comparison=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
         treat_missing_data=props.treat_missing_data,
-        alarm_description=description,
+        description=description,
+        topic=props.topic,
     )
-    action = cw_actions.SnsAction(props.topic)
-    alarm.add_alarm_action(action)
-    alarm.add_ok_action(action)
-    return alarm

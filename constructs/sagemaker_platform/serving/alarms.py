@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import aws_cloudwatch as cw
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from sagemaker_platform._validation import PropsErrors
+from sagemaker_platform.observability.alarms import alarm_notifying, check_evaluation
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,15 +27,7 @@ class AlarmSettings:
 
     def validate(self, alarm_name: str) -> None:
         errors = PropsErrors(f"AlarmSettings for alarm {alarm_name!r}")
-        errors.int_range("evaluation_periods", self.evaluation_periods, 1)
-        errors.int_range("datapoints_to_alarm", self.datapoints_to_alarm, 1)
-        if isinstance(self.evaluation_periods, int) and isinstance(self.datapoints_to_alarm, int):
-            errors.check(
-                self.datapoints_to_alarm <= self.evaluation_periods,
-                "datapoints_to_alarm",
-                self.datapoints_to_alarm,
-                f"at most evaluation_periods ({self.evaluation_periods})",
-            )
+        check_evaluation(errors, self.evaluation_periods, self.datapoints_to_alarm)
         errors.raise_if_any()
 
 
@@ -50,18 +42,15 @@ def make_alarm(
 ) -> cw.Alarm:
     """An alarm with its settings validated and ``topic`` as alarm and OK action."""
     settings.validate(construct_id)
-    alarm = cw.Alarm(
+    return alarm_notifying(
         scope,
         construct_id,
         metric=metric,
         threshold=settings.threshold,
         evaluation_periods=settings.evaluation_periods,
         datapoints_to_alarm=settings.datapoints_to_alarm,
-        comparison_operator=settings.comparison,
+        comparison=settings.comparison,
         treat_missing_data=settings.treat_missing_data,
-        alarm_description=description,
+        description=description,
+        topic=topic,
     )
-    action = cw_actions.SnsAction(topic)
-    alarm.add_alarm_action(action)
-    alarm.add_ok_action(action)
-    return alarm
