@@ -102,6 +102,15 @@ def stringify(values: Mapping[str, Any]) -> dict[str, str]:
     return {k: ("true" if v else "false") if isinstance(v, bool) else str(v) for k, v in sorted(values.items())}
 
 
+def checked_job_name(owner: str, job_name: str, max_length: int = 63) -> str:
+    """``job_name`` if SageMaker accepts it (tokens pass through), else a ``ValueError`` naming ``owner``."""
+    if not is_token(job_name) and (not JOB_NAME.fullmatch(job_name) or len(job_name) > max_length):
+        raise ValueError(
+            f"{owner}.to_request: job_name: got {job_name!r}; allowed: 1-{max_length} letters, digits and '-'"
+        )
+    return job_name
+
+
 def run_time_job_name(name_prefix: str, *, short: bool = False) -> str:
     """A Step Functions expression naming a job ``<prefix>-<execution name>`` at run time.
 

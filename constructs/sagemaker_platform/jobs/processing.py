@@ -9,12 +9,12 @@ from typing import Any
 
 from aws_cdk import aws_s3 as s3
 
-from sagemaker_platform._validation import PropsErrors, is_token
+from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.jobs.common import (
-    JOB_NAME,
     JobCompute,
     JobSecurity,
     check_stringable,
+    checked_job_name,
     run_time_job_name,
     stringify,
 )
@@ -116,11 +116,7 @@ class ProcessingJobSpec:
 
     def to_request(self, job_name: str) -> dict[str, Any]:
         """The CreateProcessingJob request, as boto3 takes it."""
-        if not is_token(job_name) and not JOB_NAME.fullmatch(job_name):
-            raise ValueError(
-                f"ProcessingJobSpec.to_request: job_name: got {job_name!r}; allowed: 1-63 letters, digits and '-'"
-            )
-        return {"ProcessingJobName": job_name, **self._request_body()}
+        return {"ProcessingJobName": checked_job_name("ProcessingJobSpec", job_name), **self._request_body()}
 
     def to_state_machine_parameters(self, name_prefix: str) -> dict[str, Any]:
         """The same request for a ``createProcessingJob.sync`` task; the name is made at run time."""

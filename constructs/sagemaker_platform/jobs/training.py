@@ -12,10 +12,10 @@ from aws_cdk import aws_s3 as s3
 
 from sagemaker_platform._validation import PropsErrors, is_token
 from sagemaker_platform.jobs.common import (
-    JOB_NAME,
     JobCompute,
     JobSecurity,
     check_stringable,
+    checked_job_name,
     run_time_job_name,
     stringify,
 )
@@ -175,11 +175,7 @@ class TrainingJobSpec:
 
     def to_request(self, job_name: str) -> dict[str, Any]:
         """The CreateTrainingJob request, as boto3 takes it (tokens resolve in CloudFormation)."""
-        if not is_token(job_name) and not JOB_NAME.fullmatch(job_name):
-            raise ValueError(
-                f"TrainingJobSpec.to_request: job_name: got {job_name!r}; allowed: 1-63 letters, digits and '-'"
-            )
-        return {"TrainingJobName": job_name, **self.request_body()}
+        return {"TrainingJobName": checked_job_name("TrainingJobSpec", job_name), **self.request_body()}
 
     def to_state_machine_parameters(self, name_prefix: str) -> dict[str, Any]:
         """The same request for a ``createTrainingJob.sync`` task; the name is made at run time."""

@@ -9,8 +9,8 @@ from typing import Any
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
-from sagemaker_platform._validation import PropsErrors, is_token
-from sagemaker_platform.jobs.common import JOB_NAME, JobCompute, run_time_job_name
+from sagemaker_platform._validation import PropsErrors
+from sagemaker_platform.jobs.common import JobCompute, checked_job_name, run_time_job_name
 
 
 class SplitType(Enum):
@@ -77,11 +77,7 @@ class TransformJobSpec:
 
     def to_request(self, job_name: str) -> dict[str, Any]:
         """The CreateTransformJob request, as boto3 takes it."""
-        if not is_token(job_name) and not JOB_NAME.fullmatch(job_name):
-            raise ValueError(
-                f"TransformJobSpec.to_request: job_name: got {job_name!r}; allowed: 1-63 letters, digits and '-'"
-            )
-        return {"TransformJobName": job_name, **self._request_body()}
+        return {"TransformJobName": checked_job_name("TransformJobSpec", job_name), **self._request_body()}
 
     def to_state_machine_parameters(self, name_prefix: str) -> dict[str, Any]:
         """The same request for a ``createTransformJob.sync`` task (name made at run time)."""

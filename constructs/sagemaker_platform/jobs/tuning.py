@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from sagemaker_platform._validation import PropsErrors, is_token
-from sagemaker_platform.jobs.common import JOB_NAME, run_time_job_name
+from sagemaker_platform._validation import PropsErrors
+from sagemaker_platform.jobs.common import checked_job_name, run_time_job_name
 from sagemaker_platform.jobs.training import TrainingJobSpec
 
 #: Tuning job names are shorter than other job names.
@@ -124,11 +124,10 @@ class TuningJobSpec:
 
     def to_request(self, job_name: str) -> dict[str, Any]:
         """The CreateHyperParameterTuningJob request, as boto3 takes it."""
-        if not is_token(job_name) and (not JOB_NAME.fullmatch(job_name) or len(job_name) > 32):
-            raise ValueError(
-                f"TuningJobSpec.to_request: job_name: got {job_name!r}; allowed: 1-32 letters, digits and '-'"
-            )
-        return {"HyperParameterTuningJobName": job_name, **self._request_body()}
+        return {
+            "HyperParameterTuningJobName": checked_job_name("TuningJobSpec", job_name, max_length=32),
+            **self._request_body(),
+        }
 
     def to_state_machine_parameters(self, name_prefix: str) -> dict[str, Any]:
         """The same request for a ``createHyperParameterTuningJob.sync`` task (name made at run time).
