@@ -115,6 +115,34 @@ def checkov_bin() -> str | None:
     return str(candidate) if candidate.exists() else None
 
 
+def require_tool(tool: str | None, name: str) -> str:
+    """The tool's path; a missing tool fails the test in CI (every referee must run) and skips it elsewhere."""
+    import pytest
+
+    if tool:
+        return tool
+    if IN_CI:
+        pytest.fail(f"{name} is missing; `make test` installs it (CI must run every referee)")
+    pytest.skip(f"{name} is not installed; run `make test` to install it")
+
+
+def run_checkov(*target: str) -> tuple[list[str], int]:
+    """Run checkov on ``target`` (``-d DIR`` or ``-f FILE``): its failed checks and how many passed."""
+    checkov = require_tool(checkov_bin(), "checkov (.venv-checkov)")
+    result = run(
+        [checkov, *target, "--framework", "cloudformation", "--skip-download", "--quiet", "--compact", "-o", "json"]
+    )
+    assert result.returncode in (0, 1), result.stderr
+    reports = json.loads(result.stdout)
+    reports = reports if isinstance(reports, list) else [reports]
+    failed = [
+        f"{c['check_id']} {c['resource']} ({Path(c['file_path']).name})"
+        for r in reports
+        for c in r.get("results", {}).get("failed_checks", [])
+    ]
+    return failed, sum(r.get("summary", {}).get("passed", 0) for r in reports)
+
+
 def run(cmd: list[str], timeout: int = 600, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     """Run a command, capturing text output."""
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False, **kwargs)

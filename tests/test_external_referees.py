@@ -2,51 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.harness import IN_CI, REPO, SynthResult, checkov_bin, run
+from tests.harness import IN_CI, REPO, SynthResult, require_tool, run, run_checkov
 
 pytestmark = pytest.mark.slow
 
 
-def _require(tool: str | None, name: str) -> str:
-    if tool:
-        return tool
-    if IN_CI:
-        pytest.fail(f"{name} is missing; `make test` installs it (CI must run every referee)")
-    pytest.skip(f"{name} is not installed; run `make test` to install it")
-
-
 def test_checkov_finds_no_failed_checks(reference: SynthResult) -> None:
-    checkov = _require(checkov_bin(), "checkov (.venv-checkov)")
-    result = run(
-        [
-            checkov,
-            "-d",
-            str(reference.outdir),
-            "--framework",
-            "cloudformation",
-            "--skip-download",
-            "--quiet",
-            "--compact",
-            "-o",
-            "json",
-        ]
-    )
-    assert result.returncode in (0, 1), result.stderr
-    reports = json.loads(result.stdout)
-    reports = reports if isinstance(reports, list) else [reports]
-    failed = [
-        f"{c['check_id']} {c['resource']} ({c['file_path']})"
-        for r in reports
-        for c in r.get("results", {}).get("failed_checks", [])
-    ]
-    passed = sum(r.get("summary", {}).get("passed", 0) for r in reports)
+    failed, passed = run_checkov("-d", str(reference.outdir))
     assert not failed, "checkov failed checks (fix, or skip in template metadata with a reason):\n" + "\n".join(failed)
     assert passed > 100, f"checkov scanned too little ({passed} passed checks): is it reading the templates?"
 
@@ -64,7 +32,7 @@ def _offline_env(tmp_path: Path) -> dict[str, str]:
 
 def _cdk_cli() -> str:
     cdk = REPO / "node_modules" / ".bin" / "cdk"
-    return _require(str(cdk) if cdk.exists() else None, "the pinned CDK CLI (node_modules)")
+    return require_tool(str(cdk) if cdk.exists() else None, "the pinned CDK CLI (node_modules)")
 
 
 def _no_network_prefix() -> list[str]:

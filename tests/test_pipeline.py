@@ -36,7 +36,7 @@ from sagemaker_platform.jobs import (
     TrainingJobSpec,
 )
 from sagemaker_platform.pipelines import RETRYABLE, MlPipeline, MlPipelineProps, QualityGate
-from tests.harness import make_app, run, venv_tool, violations
+from tests.harness import make_app, run, run_checkov, venv_tool, violations
 
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sm@sha256:" + "c" * 64
 
@@ -135,30 +135,9 @@ def test_nag_packs_and_our_rules_are_clean(built: PipelineApp) -> None:
 
 
 def test_checkov_finds_no_failed_checks(built: PipelineApp) -> None:
-    from tests.harness import IN_CI, checkov_bin
-
-    checkov = checkov_bin()
-    if not checkov:
-        if IN_CI:
-            pytest.fail("checkov (.venv-checkov) is missing; `make test` installs it")
-        pytest.skip("checkov is not installed; run `make test`")
-    result = run(
-        [
-            checkov,
-            "-f",
-            str(built.outdir / "Pipeline.template.json"),
-            "--framework",
-            "cloudformation",
-            "--skip-download",
-            "--quiet",
-            "--compact",
-            "-o",
-            "json",
-        ]
-    )
-    report = json.loads(result.stdout)
-    assert report["summary"]["failed"] == 0, [c["check_id"] for c in report["results"]["failed_checks"]]
-    assert report["summary"]["passed"] > 50
+    failed, passed = run_checkov("-f", str(built.outdir / "Pipeline.template.json"))
+    assert not failed, failed
+    assert passed > 50
 
 
 def test_cfn_lint_reports_nothing(built: PipelineApp) -> None:

@@ -11,7 +11,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 
 from tests.featurestore.conftest import FeatureStoreApp, add_referees
-from tests.harness import IN_CI, checkov_bin, make_app, run, venv_tool, violations
+from tests.harness import make_app, run, run_checkov, venv_tool, violations
 
 
 def _report(fs_app: FeatureStoreApp) -> dict[str, object]:
@@ -69,33 +69,6 @@ def test_cfn_lint_reports_nothing(fs_app: FeatureStoreApp) -> None:
 
 @pytest.mark.slow
 def test_checkov_finds_no_failed_checks(fs_app: FeatureStoreApp) -> None:
-    checkov = checkov_bin()
-    if checkov is None:
-        if IN_CI:
-            pytest.fail("checkov (.venv-checkov) is missing; `make test` installs it (CI must run every referee)")
-        pytest.skip("checkov is not installed; run `make test` or set CHECKOV_BIN")
-    result = run(
-        [
-            checkov,
-            "-d",
-            str(fs_app.outdir),
-            "--framework",
-            "cloudformation",
-            "--skip-download",
-            "--quiet",
-            "--compact",
-            "-o",
-            "json",
-        ]
-    )
-    assert result.returncode in (0, 1), result.stderr
-    reports = json.loads(result.stdout)
-    reports = reports if isinstance(reports, list) else [reports]
-    failed = [
-        f"{c['check_id']} {c['resource']} ({Path(c['file_path']).name})"
-        for r in reports
-        for c in r.get("results", {}).get("failed_checks", [])
-    ]
-    passed = sum(r.get("summary", {}).get("passed", 0) for r in reports)
+    failed, passed = run_checkov("-d", str(fs_app.outdir))
     assert not failed, "checkov failed checks (fix, or skip in template metadata with a reason):\n" + "\n".join(failed)
     assert passed > 40, f"checkov scanned too little ({passed} passed checks): is it reading the templates?"
