@@ -138,6 +138,22 @@ def execute(
     return code, timed_out, time.monotonic() - began
 
 
+def _launch(job: TrainingJob | ProcessingJob, image: str, tree: Path, scratch: Path, name_variable: str) -> Launch:
+    """What every job hands its runner; ``name_variable`` is how SageMaker tells the container its job name."""
+    entrypoint, arguments = job.command()
+    return Launch(
+        name=job.name,
+        container=job.container,
+        image=image,
+        entrypoint=entrypoint,
+        arguments=arguments,
+        tree=tree,
+        scratch=scratch,
+        environment={name_variable: job.name, **job.environment},
+        network_isolation=job.network_isolation,
+    )
+
+
 def run_training(
     job: TrainingJob,
     runner: Runner,
@@ -151,7 +167,6 @@ def run_training(
     progress = progress or Silent()
     image = runner.prepare(job.container, progress.step)
     log = fresh_output(output)
-    entrypoint, arguments = job.command()
     with workdir(job.name, keep_tree) as work:
         tree = work / "opt-ml"
         write_training_tree(job, tree)
@@ -159,27 +174,17 @@ def run_training(
         feeder = PipeFeeder(tree, pipes).start()
         isolation = "network isolated" if job.network_isolation else "with network"
         progress.step(f"{job.name}: training with {image} ({runner.name} mode, {isolation})")
-        launch = Launch(
-            name=job.name,
-            container=job.container,
-            image=image,
-            entrypoint=entrypoint,
-            arguments=arguments,
-            tree=tree,
-            scratch=work,
-            environment={"TRAINING_JOB_NAME": job.name, **job.environment},
-            network_isolation=job.network_isolation,
-        )
+        launch = _launch(job, image, tree, work, "TRAINING_JOB_NAME")
         try:
             code, timed_out, seconds = execute(
                 runner, launch, progress, log, job.max_runtime_seconds, stop_grace_seconds
             )
         finally:
             feeder.stop()
-        failure = read_text(tree / "output" / "failure")
-        full_failure = tree / "output" / "failure"
-        if full_failure.is_file():
-            shutil.copyfile(full_failure, output / "failure")
+        failure_file = tree / "output" / "failure"
+        failure = read_text(failure_file)
+        if failure_file.is_file():
+            shutil.copyfile(failure_file, output / "failure")
         model = package(tree / "model", output / "model.tar.gz") if code == 0 and not timed_out else None
         data = tree / "output" / "data"
         has_data = data.is_dir() and any(p.is_file() for p in data.rglob("*"))
@@ -215,23 +220,12 @@ def run_processing(
     progress = progress or Silent()
     image = runner.prepare(job.container, progress.step)
     log = fresh_output(output)
-    entrypoint, arguments = job.command()
     with workdir(job.name, keep_tree) as work:
         tree = work / "opt-ml"
         write_processing_tree(job, tree, image)
         isolation = "network isolated" if job.network_isolation else "with network"
         progress.step(f"{job.name}: processing with {image} ({runner.name} mode, {isolation})")
-        launch = Launch(
-            name=job.name,
-            container=job.container,
-            image=image,
-            entrypoint=entrypoint,
-            arguments=arguments,
-            tree=tree,
-            scratch=work,
-            environment={"PROCESSING_JOB_NAME": job.name, **job.environment},
-            network_isolation=job.network_isolation,
-        )
+        launch = _launch(job, image, tree, work, "PROCESSING_JOB_NAME")
         code, timed_out, seconds = execute(runner, launch, progress, log, job.max_runtime_seconds, stop_grace_seconds)
         message = read_text(tree / "output" / "message")
         if message is not None:
