@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("CDK_DISABLE_CLI_TELEMETRY", "true")
 
 from tests.harness import SynthResult, synth_reference_app
+from tests.pipeline_apps import PipelineApp
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +26,16 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SynthResult]
 def outdir(tmp_path: Path) -> Path:
     """A fresh cloud-assembly directory for one test."""
     return tmp_path / "cdk.out"
+
+
+@pytest.fixture(scope="session")
+def pipeline_app(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], PipelineApp]:
+    """An app with one MlPipeline of a given shape (see ``tests.pipeline_apps.SHAPES``), built once per run."""
+    built: dict[str, PipelineApp] = {}
+
+    def get(shape: str) -> PipelineApp:
+        if shape not in built:
+            built[shape] = PipelineApp(tmp_path_factory.mktemp(f"pipeline-{shape}") / "cdk.out", shape)
+        return built[shape]
+
+    return get

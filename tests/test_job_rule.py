@@ -139,13 +139,30 @@ def test_findings_name_the_state_and_the_field() -> None:
             },
             ["TrainingJobDefinition.VpcConfig.Subnets", "TrainingJobDefinition.EnableInterContainerTrafficEncryption"],
         ),
+        (
+            {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sagemaker:createModel",
+                "Parameters": {"ModelName": "m", "PrimaryContainer": {"Image": "i"}},
+            },
+            ["VpcConfig.Subnets", "EnableNetworkIsolation"],
+        ),
     ],
-    ids=["bare-training", "transform-without-keys", "tuning-without-vpc"],
+    ids=["bare-training", "transform-without-keys", "tuning-without-vpc", "model-without-vpc-or-isolation"],
 )
 def test_hand_written_insecure_requests_are_found(state: dict[str, Any], expected: list[str]) -> None:
     findings = job_request_findings(_template(extra_states=[state]))
     for field in expected:
         assert any("Extra0' " in f and f"{field} must be" in f for f in findings), (field, findings)
+
+
+def test_pipeline_models_and_packages_are_told_apart(pipeline_app: Any) -> None:
+    # The deploy pipeline creates a compliant model; registering a package is not a model.
+    app = pipeline_app("deploy")
+    assert job_request_findings(app.template) == []
+    states = app.definition["States"]
+    assert states["CreateModel"]["Parameters"]["EnableNetworkIsolation"] is True
+    assert states["RegisterModel"]["Resource"].endswith(":states:::aws-sdk:sagemaker:createModelPackage")
 
 
 def test_every_reference_template_passes_the_rule(reference: SynthResult) -> None:

@@ -3,154 +3,53 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
-from aws_cdk import Stack
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Match, Template
 
-from sagemaker_platform import (
-    AccessLogsBucket,
-    BucketAccess,
-    IsolatedNetwork,
-    IsolatedNetworkProps,
-    NotificationTopic,
-    NotificationTopicProps,
-    PlatformKeys,
-    SageMakerExecutionRole,
-    SageMakerExecutionRoleProps,
-    SecureBucket,
-    SecureBucketProps,
-    add_nag_packs,
-)
-from sagemaker_platform.compliance import job_request_findings, state_machine_definitions
-from sagemaker_platform.jobs import (
-    Channel,
-    JobNetwork,
-    JobSecurity,
-    MetricDefinition,
-    ProcessingInput,
-    ProcessingJobSpec,
-    ProcessingOutput,
-    TrainingJobSpec,
-)
-from sagemaker_platform.pipelines import RETRYABLE, MlPipeline, MlPipelineProps, QualityGate
-from tests.harness import make_app, run, run_checkov, venv_tool, violations
-
-IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sm@sha256:" + "c" * 64
-
-
-class PipelineApp:
-    def __init__(self, outdir: Path) -> None:
-        self.app = make_app(outdir)
-        self.stack = Stack(self.app, "Pipeline")
-        s = self.stack
-        keys = PlatformKeys(s, "Keys")
-        data = SecureBucket(
-            s,
-            "Data",
-            SecureBucketProps(encryption_key=keys.data, access_logs_bucket=AccessLogsBucket(s, "Logs").bucket),
-        ).bucket
-        net = IsolatedNetwork(s, "Net", IsolatedNetworkProps(flow_logs_key=keys.logs, interface_endpoints=["sts"]))
-        role = SageMakerExecutionRole(
-            s,
-            "JobRole",
-            SageMakerExecutionRoleProps(
-                description="pipeline jobs",
-                buckets=(BucketAccess(bucket=data, write=True),),
-                keys=(keys.models,),
-                vpc=net.vpc,
-            ),
-        )
-        security = JobSecurity(
-            network=JobNetwork.from_isolated_network(net), volume_key=keys.models, output_key=keys.models
-        )
-        out = "/opt/ml/processing/output"
-        self.props = MlPipelineProps(
-            name_prefix="churn",
-            prepare=ProcessingJobSpec(
-                image_uri=IMAGE,
-                role_arn=role.role_arn,
-                security=security,
-                entrypoint=["process", "prepare"],
-                inputs=[
-                    ProcessingInput(name="raw", bucket=data, prefix="raw/", local_path="/opt/ml/processing/input/raw")
-                ],
-                outputs=[
-                    ProcessingOutput(name=n, bucket=data, prefix=f"prepared/{n}/", local_path=f"{out}/{n}")
-                    for n in ("train", "validation", "test")
-                ],
-            ),
-            train=TrainingJobSpec(
-                image_uri=IMAGE,
-                role_arn=role.role_arn,
-                security=security,
-                output_bucket=data,
-                output_prefix="models/",
-                channels=[Channel(name="train", bucket=data, prefix="prepared/train/")],
-                metric_definitions=[MetricDefinition(name="validation:auc", regex=r"validation:auc=([0-9.]+)")],
-            ),
-            evaluate=ProcessingJobSpec(
-                image_uri=IMAGE,
-                role_arn=role.role_arn,
-                security=security,
-                entrypoint=["process", "evaluate"],
-                outputs=[
-                    ProcessingOutput(
-                        name="evaluation", bucket=data, prefix="evaluation/", local_path="/opt/ml/processing/evaluation"
-                    )
-                ],
-            ),
-            gate=QualityGate(
-                report_bucket=data, report_key="evaluation/evaluation.json", metric="metrics.auc", threshold=0.8
-            ),
-            inference_image_uri=IMAGE,
-            job_roles=[role],
-            topic=NotificationTopic(s, "Alerts", NotificationTopicProps(encryption_key=keys.notifications)).topic,
-            log_key=keys.logs,
-        )
-        self.pipeline = MlPipeline(s, "Pipeline", self.props)
-        add_nag_packs(self.app)
-        try:
-            self.app.synth()
-            self.error = None
-        except RuntimeError as err:
-            self.error = str(err)
-        self.outdir = outdir
-        self.template: dict[str, Any] = json.loads((outdir / "Pipeline.template.json").read_text())
-        ((self.definition_id, self.definition),) = state_machine_definitions(self.template)
+from sagemaker_platform.compliance import job_request_findings
+from sagemaker_platform.pipelines import RETRYABLE, EndpointDeployment
+from tests.harness import run, run_checkov, venv_tool, violations
+from tests.pipeline_apps import SHAPES, PipelineApp
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> PipelineApp:
-    return PipelineApp(tmp_path_factory.mktemp("pipeline") / "cdk.out")
+def built(pipeline_app: Callable[[str], PipelineApp]) -> PipelineApp:
+    return pipeline_app("register")
 
 
-def test_nag_packs_and_our_rules_are_clean(built: PipelineApp) -> None:
-    report = json.loads((built.outdir / "validation-report.json").read_text())
+@pytest.fixture(scope="module", params=SHAPES)
+def shaped(request: pytest.FixtureRequest, pipeline_app: Callable[[str], PipelineApp]) -> PipelineApp:
+    return pipeline_app(request.param)
+
+
+def test_nag_packs_and_our_rules_are_clean(shaped: PipelineApp) -> None:
+    report = json.loads((shaped.outdir / "validation-report.json").read_text())
     assert not violations(report), "\n".join(violations(report))
-    assert built.error is None, built.error
-    assert job_request_findings(built.template) == []
+    assert shaped.error is None, shaped.error
+    assert job_request_findings(shaped.template) == []
 
 
-def test_checkov_finds_no_failed_checks(built: PipelineApp) -> None:
-    failed, passed = run_checkov("-f", str(built.outdir / "Pipeline.template.json"))
+def test_checkov_finds_no_failed_checks(shaped: PipelineApp) -> None:
+    failed, passed = run_checkov("-f", str(shaped.outdir / "Pipeline.template.json"))
     assert not failed, failed
     assert passed > 50
 
 
-def test_cfn_lint_reports_nothing(built: PipelineApp) -> None:
+def test_cfn_lint_reports_nothing(shaped: PipelineApp) -> None:
     cfn_lint = venv_tool("cfn-lint")
     assert cfn_lint
-    result = run([cfn_lint, "--format", "parseable", str(built.outdir / "Pipeline.template.json")])
+    result = run([cfn_lint, "--format", "parseable", str(shaped.outdir / "Pipeline.template.json")])
     assert result.returncode == 0, result.stdout
 
 
 def test_flow_is_prepare_train_evaluate_gate_register(built: PipelineApp) -> None:
     d = built.definition
     assert d["StartAt"] == "Prepare"
-    order = ["Prepare", "Train", "Evaluate", "ReadEvaluation"]
+    order = ["Prepare", "Train", "DescribeModel", "Evaluate", "ReadEvaluation"]
     for state, nxt in zip(order, [*order[1:], "QualityGate"], strict=True):
         assert d["States"][state]["Next"] == nxt
     assert d["States"]["Train"]["Resource"].endswith(":states:::sagemaker:createTrainingJob.sync")
@@ -169,7 +68,7 @@ def test_flow_is_prepare_train_evaluate_gate_register(built: PipelineApp) -> Non
 def test_every_task_retries_and_notifies_then_fails(built: PipelineApp) -> None:
     states = built.definition["States"]
     tasks = [n for n, s in states.items() if s["Type"] == "Task" and n != "NotifyFailure"]
-    assert sorted(tasks) == ["Evaluate", "Prepare", "ReadEvaluation", "RegisterModel", "Train"]
+    assert sorted(tasks) == ["DescribeModel", "Evaluate", "Prepare", "ReadEvaluation", "RegisterModel", "Train"]
     for name in tasks:
         (retry,) = states[name]["Retry"]
         assert retry["ErrorEquals"] == RETRYABLE and retry["BackoffRate"] == 2
@@ -221,7 +120,7 @@ def test_logging_tracing_timeout_and_scoped_role(built: PipelineApp) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"name_prefix": "a-very-long-pipeline-name"}, r"name_prefix: got 'a-very-long-pipeline-name'; allowed: 1-20"),
+        ({"name_prefix": "a-very-long-pipeline-name"}, r"name_prefix: got 'a-very-long-pipeline-name'; allowed: 1-14"),
         (
             {"approval_status": "Rejected"},
             r"approval_status: got 'Rejected'; allowed: one of 'PendingManualApproval', 'Approved'",
@@ -232,8 +131,6 @@ def test_logging_tracing_timeout_and_scoped_role(built: PipelineApp) -> None:
     ids=["prefix-too-long", "bad-approval", "zero-timeout", "no-roles"],
 )
 def test_fails_pipeline_props(built: PipelineApp, kwargs: dict[str, Any], message: str) -> None:
-    from dataclasses import replace
-
     with pytest.raises(ValueError, match=message):
         replace(built.props, **kwargs)
 
@@ -248,7 +145,117 @@ def test_fails_pipeline_props(built: PipelineApp, kwargs: dict[str, Any], messag
     ids=["bad-metric-path", "leading-slash", "not-json"],
 )
 def test_fails_quality_gate(built: PipelineApp, kwargs: dict[str, Any], message: str) -> None:
-    from dataclasses import replace
-
     with pytest.raises(ValueError, match=message):
         replace(built.props.gate, **kwargs)
+
+
+def test_fails_deploy_without_approval(pipeline_app: Callable[[str], PipelineApp]) -> None:
+    app = pipeline_app("deploy")
+    with pytest.raises(ValueError, match=r"deploy: got 'EndpointDeployment'; allowed: None unless approval_status"):
+        replace(app.props, approval_status="PendingManualApproval")
+
+
+def test_fails_bad_deploy_account(built: PipelineApp) -> None:
+    with pytest.raises(ValueError, match=r"deploy_account: got '1234'; allowed: a 12-digit AWS account ID"):
+        replace(built.props, deploy_account="1234")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"variant_name": "blue"}, r"variant_name: got 'blue'; allowed: one of 'champion', 'challenger'"),
+        ({"poll_interval_s": 0}, r"poll_interval_s: got 0"),
+    ],
+    ids=["unknown-variant", "zero-poll"],
+)
+def test_fails_endpoint_deployment(
+    pipeline_app: Callable[[str], PipelineApp], kwargs: dict[str, Any], message: str
+) -> None:
+    deploy = pipeline_app("deploy").props.deploy
+    assert isinstance(deploy, EndpointDeployment)
+    with pytest.raises(ValueError, match=message):
+        replace(deploy, **kwargs)
+
+
+def test_deploy_keeps_the_endpoint_settings_and_swaps_one_model(pipeline_app: Callable[[str], PipelineApp]) -> None:
+    app = pipeline_app("deploy")
+    states = app.definition["States"]
+    config = states["CreateEndpointConfig"]["Parameters"]
+    variants = {v["VariantName"]: v for v in config["ProductionVariants"]}
+    assert variants["challenger"]["ModelName.$"] == "States.Format('churn-{}', $$.Execution.Name)"
+    assert "ModelName" in variants["champion"] and "ModelName.$" not in variants["champion"]
+    assert variants["champion"]["InitialVariantWeight"] == 90 and variants["challenger"]["InitialVariantWeight"] == 10
+    assert "KmsKeyId" in config
+    update = states["UpdateEndpoint"]["Parameters"]
+    assert update["EndpointName"] == app.endpoint.endpoint_name
+    assert update["RetainAllVariantProperties"] is True
+    policy = update["DeploymentConfig"]["BlueGreenUpdatePolicy"]
+    assert policy["TrafficRoutingConfiguration"]["Type"] == "CANARY"
+    assert len(update["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]) == 4
+    status = states["RolloutStatus"]
+    assert status["Choices"][0]["Next"] == "WaitForRollout" and status["Default"] == "DeploymentFailed"
+    assert states["WaitForRollout"] == {"Type": "Wait", "Seconds": 1, "Next": "DescribeEndpoint"}
+
+
+def test_deploy_grants_are_scoped(pipeline_app: Callable[[str], PipelineApp]) -> None:
+    app = pipeline_app("deploy")
+    t = Template.from_stack(app.stack)
+    policy = next(
+        p for lid, p in t.find_resources("AWS::IAM::ManagedPolicy").items() if lid.startswith("PipelinePolicy")
+    )
+    text = json.dumps(policy["Properties"]["PolicyDocument"])
+    assert f"endpoint/{app.endpoint.endpoint_name.lower()}" in text
+    assert "model/churn-*" in text and "endpoint-config/churn-*" in text
+    assert '"kms:GrantIsForAWSResource": "true"' in text
+    # The new model runs as the challenger's model role, which the pipeline may pass.
+    role = app.endpoint.production_variant("challenger").model.role
+    assert json.dumps(app.stack.resolve(role.role_arn)) in text
+
+
+def test_schedule_starts_the_pipeline_with_a_managed_policy_role(pipeline_app: Callable[[str], PipelineApp]) -> None:
+    app = pipeline_app("deploy")
+    t = Template.from_stack(app.stack)
+    t.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "ScheduleExpression": "rate(7 days)",
+            "Targets": [Match.object_like({"Arn": {"Ref": app.definition_id}, "RoleArn": Match.any_value()})],
+        },
+    )
+    t.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": [
+                    {"Action": "states:StartExecution", "Effect": "Allow", "Resource": {"Ref": app.definition_id}}
+                ],
+                "Version": "2012-10-17",
+            }
+        },
+    )
+
+
+def test_deploy_account_may_read_the_model_package_group(pipeline_app: Callable[[str], PipelineApp]) -> None:
+    t = Template.from_stack(pipeline_app("deploy").stack)
+    (group,) = t.find_resources("AWS::SageMaker::ModelPackageGroup").values()
+    assert group["DeletionPolicy"] == "Retain"
+    (statement,) = group["Properties"]["ModelPackageGroupPolicy"]["Statement"]
+    assert statement["Action"] == [
+        "sagemaker:DescribeModelPackageGroup",
+        "sagemaker:DescribeModelPackage",
+        "sagemaker:ListModelPackages",
+    ]
+    assert "210987654321:root" in json.dumps(statement["Principal"])
+
+
+def test_tuning_takes_the_best_job_and_transform_replaces_the_model(pipeline_app: Callable[[str], PipelineApp]) -> None:
+    states = pipeline_app("tune-transform").definition["States"]
+    tune = states["Tune"]
+    assert tune["Resource"].endswith(":states:::sagemaker:createHyperParameterTuningJob.sync")
+    assert tune["Parameters"]["HyperParameterTuningJobName.$"].startswith("States.Format('churn-tune-{}'")
+    assert states["BestTrainingJob"]["Next"] == "DescribeModel"
+    assert states["DescribeModel"]["Parameters"] == {"TrainingJobName.$": "$.tuning.BestTrainingJobName"}
+    transform = states["Transform"]["Parameters"]
+    assert transform["ModelName.$"] == "States.Format('churn-{}', $$.Execution.Name)" and "ModelName" not in transform
+    evaluate_inputs = states["Evaluate"]["Parameters"]["ProcessingInputs"]
+    assert evaluate_inputs[-1]["S3Input"]["S3Uri.$"] == "$.model.ModelDataUrl"

@@ -13,7 +13,8 @@ from typing import Any
 
 _TOKEN = "__TOKEN__"
 _JOB_TASK = re.compile(
-    r"arn:[^:]*:states:::sagemaker:create(TrainingJob|ProcessingJob|HyperParameterTuningJob|TransformJob)"
+    r"arn:[^:]*:states:::sagemaker:create(TrainingJob|ProcessingJob|HyperParameterTuningJob|TransformJob|Model)"
+    r"(\.\w+)?$"
 )
 
 
@@ -70,6 +71,8 @@ _REQUIRED: dict[str, dict[str, Any]] = {
         "TransformOutput.KmsKeyId": "an output KMS key",
         "TransformResources.VolumeKmsKeyId": "a volume KMS key",
     },
+    # Models a pipeline creates for deployment or batch transform.
+    "Model": {"VpcConfig.Subnets": "a VpcConfig with subnets", "EnableNetworkIsolation": True},
 }
 
 
@@ -78,7 +81,8 @@ def job_request_findings(template: dict[str, Any]) -> list[str]:
 
     Training and tuning: VpcConfig, network isolation, inter-container encryption, volume and output
     keys. Processing: the same in NetworkConfig/ClusterConfig, plus an output key when it has
-    outputs. Transform: output and volume keys.
+    outputs. Transform: output and volume keys. Models created by a pipeline: VpcConfig and network
+    isolation.
     """
     findings: list[str] = []
     for logical_id, definition in state_machine_definitions(template):

@@ -1,5 +1,15 @@
-"""Pipelines: Step Functions state machines composed from job specs."""
+"""Step Functions ML pipelines composed from job specs."""
 
-from sagemaker_platform.pipelines.ml_pipeline import RETRYABLE, MlPipeline, MlPipelineProps, QualityGate
+from sagemaker_platform.pipelines.ml_pipeline import MlPipeline, MlPipelineProps, QualityGate
+from sagemaker_platform.pipelines.targets import BatchTransform, EndpointDeployment
+from sagemaker_platform.pipelines.tasks import RETRYABLE, TaskFactory
 
-__all__ = ["RETRYABLE", "MlPipeline", "MlPipelineProps", "QualityGate"]
+__all__ = [
+    "RETRYABLE",
+    "BatchTransform",
+    "EndpointDeployment",
+    "MlPipeline",
+    "MlPipelineProps",
+    "QualityGate",
+    "TaskFactory",
+]

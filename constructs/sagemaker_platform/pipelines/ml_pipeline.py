@@ -1,12 +1,15 @@
-"""An ML pipeline as a Step Functions state machine: prepare, train, evaluate, gate, register."""
+"""An ML pipeline as a Step Functions state machine: prepare, train or tune, evaluate, gate, register, deploy."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import CfnResource, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -18,19 +21,17 @@ from constructs import Construct
 
 from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.compliance import acknowledge, acknowledge_wildcard_resources
-from sagemaker_platform.foundations.roles import SAGEMAKER_SERVICE, SageMakerExecutionRole
-from sagemaker_platform.jobs.common import JOB_NAME_PREFIX
+from sagemaker_platform.foundations.roles import SageMakerExecutionRole
 from sagemaker_platform.jobs.processing import ProcessingJobSpec
 from sagemaker_platform.jobs.training import TrainingJobSpec
+from sagemaker_platform.jobs.tuning import TuningJobSpec
+from sagemaker_platform.pipelines.flow import PipelineFlow
+from sagemaker_platform.pipelines.permissions import PipelineGrants
+from sagemaker_platform.pipelines.targets import BatchTransform, EndpointDeployment
 
-#: Errors worth retrying with backoff: throttling and capacity.
-RETRYABLE = [
-    "ThrottlingException",
-    "SageMaker.AmazonSageMakerException",
-    "SageMaker.ResourceLimitExceededException",
-    "States.Timeout",
-]
 _APPROVAL = ("PendingManualApproval", "Approved")
+#: The longest job suffix is "-train": a 14-character prefix keeps job names within SageMaker's limits.
+_PREFIX = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,13}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,15 +68,17 @@ class QualityGate:
 class MlPipelineProps:
     """Properties of :class:`MlPipeline`."""
 
-    #: Prefix of job names (1-20 characters) and of the model package group.
+    #: Prefix (1-14 characters) of job, model and endpoint config names, and of the model package group.
     name_prefix: str
     prepare: ProcessingJobSpec
-    train: TrainingJobSpec
+    #: A training job, or a tuning job whose best training job becomes the model.
+    train: TrainingJobSpec | TuningJobSpec
+    #: Evaluates the model (mounted as the processing input ``model``) and writes the gate's report.
     evaluate: ProcessingJobSpec
     gate: QualityGate
     #: Image that serves the registered model (the inference container).
     inference_image_uri: str
-    #: Roles the jobs run as; the pipeline may pass only these, and only to SageMaker.
+    #: Roles the jobs run as; the pipeline may pass only these (and the deploy target's model role), only to SageMaker.
     job_roles: Sequence[SageMakerExecutionRole]
     #: Failures are published here (KMS-encrypted topic).
     topic: sns.ITopic
@@ -83,30 +86,46 @@ class MlPipelineProps:
     log_key: kms.IKey
     #: Default: PendingManualApproval (a person approves before any deployment).
     approval_status: str = "PendingManualApproval"
+    #: After registration: update an endpoint or run a batch transform. Default: register only.
+    deploy: EndpointDeployment | BatchTransform | None = None
+    #: Start a retraining run on this schedule (EventBridge). Default: none, runs are started by hand.
+    schedule: events.Schedule | None = None
+    #: An account (e.g. production's) allowed to read the model package group. Default: none.
+    deploy_account: str | None = None
     #: Default: 24 hours.
     timeout_hours: int = 24
 
     def __post_init__(self) -> None:
         errors = PropsErrors("MlPipelineProps")
         errors.check(
-            bool(JOB_NAME_PREFIX.fullmatch(self.name_prefix)),
+            bool(_PREFIX.fullmatch(self.name_prefix)),
             "name_prefix",
             self.name_prefix,
-            "1-20 letters, digits and '-' (job names append the execution name)",
+            "1-14 letters, digits and '-' (job names append a suffix and the execution name)",
         )
         errors.one_of("approval_status", self.approval_status, _APPROVAL)
         errors.int_range("timeout_hours", self.timeout_hours, 1, 24 * 365)
         errors.check(len(self.job_roles) >= 1, "job_roles", len(self.job_roles), "at least one execution role")
+        if self.deploy is not None:
+            errors.check(
+                self.approval_status == "Approved",
+                "deploy",
+                type(self.deploy).__name__,
+                "None unless approval_status is 'Approved' (a PendingManualApproval model waits for a person)",
+            )
+        if self.deploy_account is not None:
+            errors.pattern("deploy_account", self.deploy_account, r"\d{12}", "a 12-digit AWS account ID")
         errors.raise_if_any()
 
 
 class MlPipeline(Construct):
-    """A state machine that prepares data, trains, evaluates, gates on a metric and registers the model.
+    """A state machine that prepares data, trains (or tunes), evaluates, gates on a metric, registers and deploys.
 
     Every task retries throttling and capacity errors with backoff; every failure publishes to the
     topic and ends in ``Fail`` with the cause. The machine logs ALL events to a KMS-encrypted log
-    group, traces with X-Ray, times out, and its role can pass only the given job roles, only to
-    SageMaker, and create only jobs whose names start with ``name_prefix``.
+    group, traces with X-Ray, times out, and its role can pass only the roles it uses, only to
+    SageMaker, and create only jobs, models and endpoint configs whose names start with ``name_prefix``.
+    Executions must keep Step Functions' default (UUID) names: job names append them.
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: MlPipelineProps) -> None:
@@ -118,6 +137,7 @@ class MlPipeline(Construct):
             "ModelPackageGroup",
             model_package_group_name=f"{p}-models",
             model_package_group_description=f"Models registered by the {p} pipeline",
+            model_package_group_policy=self._group_policy(props),
         )
         self.model_package_group.apply_removal_policy(RemovalPolicy.RETAIN)
         self.policy = iam.ManagedPolicy(self, "Policy", description=f"{p} pipeline: its jobs, report, registry, topic")
@@ -129,78 +149,8 @@ class MlPipeline(Construct):
             ),
             managed_policies=[self.policy],
         )
-
-        failed = sfn.Fail(self, "Failed", cause_path="States.JsonToString($.error.Cause)", error_path="$.error.Error")
-        notify = sfn.CustomState(
-            self,
-            "NotifyFailure",
-            state_json={
-                "Type": "Task",
-                "Resource": "arn:aws:states:::sns:publish",
-                "Parameters": {
-                    "TopicArn": props.topic.topic_arn,
-                    "Subject": f"{p} pipeline failed",
-                    "Message.$": "States.Format('Execution {} failed: {}', $$.Execution.Name, $.error.Cause)",
-                },
-                "ResultPath": None,
-            },
-        ).next(failed)
-        prepare = self._job("Prepare", "ProcessingJob", props.prepare.to_state_machine_parameters(f"{p}-prep"), notify)
-        train = self._job("Train", "TrainingJob", props.train.to_state_machine_parameters(f"{p}-train"), notify)
-        evaluate = self._job(
-            "Evaluate", "ProcessingJob", props.evaluate.to_state_machine_parameters(f"{p}-eval"), notify
-        )
-        read_report = self._task(
-            "ReadEvaluation",
-            "arn:aws:states:::aws-sdk:s3:getObject",
-            {"Bucket": props.gate.report_bucket.bucket_name, "Key": props.gate.report_key},
-            notify,
-            result_selector={"report.$": "States.StringToJson($.Body)"},
-            result_path="$.evaluation",
-        )
-        register = self._task(
-            "RegisterModel",
-            "arn:aws:states:::aws-sdk:sagemaker:createModelPackage",
-            {
-                "ModelPackageGroupName": self.model_package_group.model_package_group_name,
-                "ModelApprovalStatus": props.approval_status,
-                "InferenceSpecification": {
-                    "Containers": [
-                        {
-                            "Image": props.inference_image_uri,
-                            "ModelDataUrl.$": "$.train.ModelArtifacts.S3ModelArtifacts",
-                        }
-                    ],
-                    "SupportedContentTypes": ["text/csv", "application/json", "application/x-npy"],
-                    "SupportedResponseMIMETypes": ["text/csv", "application/json", "application/x-npy"],
-                },
-            },
-            notify,
-            result_path="$.registration",
-        )
-        register.node.add_dependency(self.model_package_group)
-        path = f"$.evaluation.report.{props.gate.metric}"
-        passes = (
-            sfn.Condition.number_greater_than_equals(path, props.gate.threshold)
-            if props.gate.higher_is_better
-            else sfn.Condition.number_less_than_equals(path, props.gate.threshold)
-        )
-        below = sfn.Fail(
-            self,
-            "BelowThreshold",
-            error="QualityGateFailed",
-            cause=f"{props.gate.metric} did not reach {props.gate.threshold}",
-        )
-        gate = (
-            sfn.Choice(self, "QualityGate")
-            .when(
-                sfn.Condition.and_(sfn.Condition.is_present(path), sfn.Condition.is_numeric(path), passes),
-                register.next(sfn.Succeed(self, "Registered")),
-            )
-            .otherwise(below)
-        )
-        definition = prepare.next(train).next(evaluate).next(read_report).next(gate)
-
+        grants = PipelineGrants(stack=Stack.of(self), name_prefix=p)
+        flow = PipelineFlow(self, props, grants)
         self.log_group = logs.LogGroup(
             self,
             "Logs",
@@ -211,12 +161,13 @@ class MlPipeline(Construct):
         self.state_machine = sfn.StateMachine(
             self,
             "Resource",
-            definition_body=sfn.DefinitionBody.from_chainable(definition),
+            definition_body=sfn.DefinitionBody.from_chainable(flow.definition),
             role=self.role.without_policy_updates(),
             tracing_enabled=True,
             timeout=Duration.hours(props.timeout_hours),
             logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
         )
+        flow.register_state.node.add_dependency(self.model_package_group)
         # The policy must exist before the first execution.
         self.state_machine.node.add_dependency(self.policy)
         cfn_machine = self.state_machine.node.default_child
@@ -224,112 +175,13 @@ class MlPipeline(Construct):
             # CDK's StateMachine adds a construct-level DependsOn on its role, already implied by
             # RoleArn; cfn-lint's W3005 (redundant dependency) is ignored on this resource only.
             cfn_machine.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})
-        self._grant(props)
-
-    @property
-    def state_machine_arn(self) -> str:
-        return self.state_machine.state_machine_arn
-
-    def _task(
-        self,
-        name: str,
-        resource: str,
-        parameters: dict[str, Any],
-        notify: sfn.IChainable,
-        *,
-        result_path: str | None = None,
-        result_selector: dict[str, Any] | None = None,
-    ) -> sfn.CustomState:
-        state: dict[str, Any] = {"Type": "Task", "Resource": resource, "Parameters": parameters}
-        if result_path is not None:
-            state["ResultPath"] = result_path
-        if result_selector is not None:
-            state["ResultSelector"] = result_selector
-        task = sfn.CustomState(self, name, state_json=state)
-        task.add_retry(errors=RETRYABLE, interval=Duration.seconds(30), max_attempts=4, backoff_rate=2.0)
-        task.add_catch(notify, errors=["States.ALL"], result_path="$.error")
-        return task
-
-    def _job(self, name: str, kind: str, parameters: dict[str, Any], notify: sfn.IChainable) -> sfn.CustomState:
-        result = {"ProcessingJob": "$.{}", "TrainingJob": "$.{}"}[kind].format(name.lower())
-        return self._task(
-            name,
-            f"arn:{Stack.of(self).partition}:states:::sagemaker:create{kind}.sync",
-            parameters,
-            notify,
-            result_path=result,
-        )
-
-    def _grant(self, props: MlPipelineProps) -> None:
-        stack, p = Stack.of(self), props.name_prefix
-        jobs = [
-            stack.format_arn(service="sagemaker", resource=kind, resource_name=f"{p}-*")
-            for kind in ("processing-job", "training-job")
-        ]
-        rules = [
-            stack.format_arn(service="events", resource="rule", resource_name=name)
-            for name in (
-                "StepFunctionsGetEventsForSageMakerProcessingJobsRule",
-                "StepFunctionsGetEventsForSageMakerTrainingJobsRule",
-            )
-        ]
-        group_arn = stack.format_arn(service="sagemaker", resource="model-package-group", resource_name=f"{p}-models")
-        packages = stack.format_arn(service="sagemaker", resource="model-package", resource_name=f"{p}-models/*")
-        report = props.gate.report_bucket.arn_for_objects(props.gate.report_key)
-        self.policy.add_statements(
-            iam.PolicyStatement(
-                actions=[
-                    "sagemaker:CreateProcessingJob",
-                    "sagemaker:DescribeProcessingJob",
-                    "sagemaker:StopProcessingJob",
-                    "sagemaker:CreateTrainingJob",
-                    "sagemaker:DescribeTrainingJob",
-                    "sagemaker:StopTrainingJob",
-                    "sagemaker:AddTags",
-                ],
-                resources=jobs,
-            ),
-            iam.PolicyStatement(
-                actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"], resources=rules
-            ),
-            iam.PolicyStatement(
-                actions=["iam:PassRole"],
-                resources=[r.role_arn for r in props.job_roles],
-                conditions={"StringEquals": {"iam:PassedToService": SAGEMAKER_SERVICE}},
-            ),
-            iam.PolicyStatement(actions=["s3:GetObject"], resources=[report]),
-            iam.PolicyStatement(actions=["sagemaker:CreateModelPackage"], resources=[group_arn, packages]),
-            iam.PolicyStatement(actions=["sns:Publish"], resources=[props.topic.topic_arn]),
-            # Step Functions log delivery and X-Ray: these APIs do not support resource-level permissions.
-            iam.PolicyStatement(
-                actions=[
-                    "logs:CreateLogDelivery",
-                    "logs:GetLogDelivery",
-                    "logs:UpdateLogDelivery",
-                    "logs:DeleteLogDelivery",
-                    "logs:ListLogDeliveries",
-                    "logs:PutResourcePolicy",
-                    "logs:DescribeResourcePolicies",
-                    "logs:DescribeLogGroups",
-                    "xray:PutTraceSegments",
-                    "xray:PutTelemetryRecords",
-                    "xray:GetSamplingRules",
-                    "xray:GetSamplingTargets",
-                ],
-                resources=["*"],
-            ),
-        )
-        keys = [k for k in (props.gate.report_bucket.encryption_key, props.topic.master_key) if k is not None]
-        if keys:
-            self.policy.add_statements(
-                iam.PolicyStatement(actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[k.key_arn for k in keys])
-            )
+        self.policy.add_statements(*grants.statements())
         acknowledge_wildcard_resources(
             self.policy,
-            [*jobs, packages],
+            grants.wildcard_arns,
             reason=(
-                "Job names are made at run time from the execution name under this pipeline's prefix; model "
-                "package versions are numbered by SageMaker inside this pipeline's group."
+                "Job, model and endpoint config names are made at run time from the execution name under this "
+                "pipeline's prefix; model package versions are numbered by SageMaker inside this pipeline's group."
             ),
         )
         acknowledge(
@@ -340,3 +192,62 @@ class MlPipeline(Construct):
                 "support resource-level permissions."
             ),
         )
+        self.schedule_rule = self._schedule(props.schedule) if props.schedule is not None else None
+
+    @property
+    def state_machine_arn(self) -> str:
+        return self.state_machine.state_machine_arn
+
+    def grant_start_execution(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``states:StartExecution`` on this pipeline."""
+        return self.state_machine.grant_start_execution(grantee)
+
+    def _schedule(self, schedule: events.Schedule) -> events.Rule:
+        # Our own role with a managed policy: the target's default grant would add an inline policy.
+        start = iam.ManagedPolicy(
+            self,
+            "SchedulePolicy",
+            description=f"{self.props.name_prefix} pipeline schedule: start executions",
+            statements=[iam.PolicyStatement(actions=["states:StartExecution"], resources=[self.state_machine_arn])],
+        )
+        role = iam.Role(
+            self,
+            "ScheduleRole",
+            assumed_by=iam.ServicePrincipal("events.amazonaws.com").with_conditions(
+                {"StringEquals": {"aws:SourceAccount": Stack.of(self).account}}
+            ),
+            managed_policies=[start],
+        )
+        return events.Rule(
+            self,
+            "Schedule",
+            description=f"Retrain: start the {self.props.name_prefix} pipeline",
+            schedule=schedule,
+            targets=[targets.SfnStateMachine(self.state_machine, role=role.without_policy_updates())],
+        )
+
+    def _group_policy(self, props: MlPipelineProps) -> dict[str, Any] | None:
+        if props.deploy_account is None:
+            return None
+        # The group's resource policy: the deploy account may read (not change) what is registered here.
+        stack, group = Stack.of(self), f"{props.name_prefix}-models"
+        resources = [
+            stack.format_arn(service="sagemaker", resource="model-package-group", resource_name=group),
+            stack.format_arn(service="sagemaker", resource="model-package", resource_name=f"{group}/*"),
+        ]
+        return {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DeployAccountReadsModels",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:{stack.partition}:iam::{props.deploy_account}:root"},
+                    "Action": [
+                        "sagemaker:DescribeModelPackageGroup",
+                        "sagemaker:DescribeModelPackage",
+                        "sagemaker:ListModelPackages",
+                    ],
+                    "Resource": resources,
+                }
+            ],
+        }

@@ -99,15 +99,15 @@ class Endpoint(Construct):
         self.props = props
         self._scaled: list[VariantScaling] = []
         self._grant_model_roles(props)
-        self.config = sagemaker.CfnEndpointConfig(
-            self,
-            "Config",
-            production_variants=[v.render() for v in props.production_variants],
-            shadow_production_variants=[v.render() for v in props.shadow_variants] or None,
-            kms_key_id=self._volume_key_arn(props),
-            data_capture_config=self._data_capture(props.data_capture),
-            async_inference_config=self._async(props.async_inference),
-        )
+        #: The config's properties as rendered (CloudFormation's shape), kept for pipelines that update the endpoint.
+        self.rendered_config: dict[str, Any] = {
+            "production_variants": [v.render() for v in props.production_variants],
+            "shadow_production_variants": [v.render() for v in props.shadow_variants] or None,
+            "kms_key_id": self._volume_key_arn(props),
+            "data_capture_config": self._data_capture(props.data_capture),
+            "async_inference_config": self._async(props.async_inference),
+        }
+        self.config = sagemaker.CfnEndpointConfig(self, "Config", **self.rendered_config)
         # A name fixed at synth: rollback alarms watch the endpoint by name while the endpoint lists
         # the alarms, so a CloudFormation-generated name would make the two depend on each other.
         self.endpoint_name: str = props.endpoint_name or Names.unique_resource_name(self, max_length=63, separator="-")
@@ -119,6 +119,8 @@ class Endpoint(Construct):
                 deployment["autoRollbackConfiguration"] = {
                     "alarms": [{"alarmName": a.alarm_name} for a in self.rollback_alarms]
                 }
+        #: The deployment guardrails as rendered, with their rollback alarms (None without guardrails).
+        self.rendered_deployment = deployment
         self.resource = sagemaker.CfnEndpoint(
             self,
             "Resource",
@@ -203,7 +205,7 @@ class Endpoint(Construct):
 
     def scale_variant(self, variant_name: str, *, min_capacity: int, max_capacity: int) -> VariantScaling:
         """Autoscale an instance-based production variant; add policies on the returned object."""
-        variant = self._production_variant(variant_name)
+        variant = self.production_variant(variant_name)
         scaling = VariantScaling(self, variant, min_capacity=min_capacity, max_capacity=max_capacity)
         self._autoscaled(scaling)
         return scaling
@@ -231,7 +233,8 @@ class Endpoint(Construct):
 
     # --- rendering --------------------------------------------------------------------------
 
-    def _production_variant(self, variant_name: str) -> VariantSpec:
+    def production_variant(self, variant_name: str) -> VariantSpec:
+        """The production variant called ``variant_name`` (a ValueError lists the names if none is)."""
         for v in self.props.production_variants:
             if v.variant_name == variant_name:
                 return v

@@ -1,0 +1,270 @@
+"""The states of an ML pipeline and the permissions each one needs, built together so they cannot drift."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from sagemaker_platform.jobs.common import run_time_job_name
+from sagemaker_platform.jobs.tuning import TuningJobSpec
+from sagemaker_platform.pipelines.permissions import PipelineGrants
+from sagemaker_platform.pipelines.targets import ROLLING_OUT, BatchTransform, EndpointDeployment
+from sagemaker_platform.pipelines.tasks import TaskFactory
+from sagemaker_platform.serving.updates import endpoint_update_requests
+
+if TYPE_CHECKING:
+    from sagemaker_platform.pipelines.ml_pipeline import MlPipelineProps
+
+#: Where the evaluate job finds the model (the processing container's default model input).
+MODEL_INPUT = "/opt/ml/processing/model"
+_CONTENT_TYPES = ["text/csv", "application/json", "application/x-npy"]
+
+
+class PipelineFlow:
+    """Prepare -> train or tune -> describe the model -> evaluate -> gate -> register -> deploy or transform."""
+
+    def __init__(self, scope: Construct, props: MlPipelineProps, grants: PipelineGrants) -> None:
+        self._scope, self._props, self._grants = scope, props, grants
+        p = props.name_prefix
+        self._model_name = run_time_job_name(p)  # models and endpoint configs: "<prefix>-<execution name>"
+        # A fixed error name: names starting "States." (e.g. States.Runtime) are reserved for the service.
+        failed = sfn.Fail(
+            scope, "Failed", error="PipelineFailed", cause_path="States.Format('{}: {}', $.error.Error, $.error.Cause)"
+        )
+        self._notify = sfn.CustomState(
+            scope,
+            "NotifyFailure",
+            state_json={
+                "Type": "Task",
+                "Resource": f"arn:{Stack.of(scope).partition}:states:::sns:publish",
+                "Parameters": {
+                    "TopicArn": props.topic.topic_arn,
+                    "Subject": f"{p} pipeline failed",
+                    "Message.$": (
+                        "States.Format('Execution {} failed with {}: {}', $$.Execution.Name, $.error.Error, "
+                        "$.error.Cause)"
+                    ),
+                },
+                # Not "$": the Fail state reads $.error after the notification.
+                "ResultPath": "$.notification",
+            },
+        ).next(failed)
+        grants.topics.append(props.topic.topic_arn)
+        grants.key(props.topic.master_key)
+        self._tasks = TaskFactory(scope, Stack.of(scope).partition, self._notify)
+        for role in props.job_roles:
+            grants.pass_role(role.role_arn)
+
+        prepare = self._job(
+            "Prepare", "ProcessingJob", "processing-job", props.prepare.to_state_machine_parameters(f"{p}-prep")
+        )
+        train, training_job_name = self._train()
+        describe = self._tasks.sdk(
+            "DescribeModel",
+            "sagemaker:describeTrainingJob",
+            {"TrainingJobName.$": training_job_name},
+            result_path="$.model",
+            result_selector={
+                "TrainingJobName.$": "$.TrainingJobName",
+                "ModelDataUrl.$": "$.ModelArtifacts.S3ModelArtifacts",
+            },
+        )
+        evaluate = self._job("Evaluate", "ProcessingJob", "processing-job", self._evaluate_parameters())
+        gate = props.gate
+        read_report = self._tasks.sdk(
+            "ReadEvaluation",
+            "s3:getObject",
+            {"Bucket": gate.report_bucket.bucket_name, "Key": gate.report_key},
+            result_path="$.evaluation",
+            result_selector={"report.$": "States.StringToJson($.Body)"},
+        )
+        grants.read_objects.append(gate.report_bucket.arn_for_objects(gate.report_key))
+        grants.key(gate.report_bucket.encryption_key)
+        self.register_state = self._register()
+        self.definition = (
+            prepare.next(train).next(describe).next(evaluate).next(read_report).next(self._gate(self._after_register()))
+        )
+
+    # --- training -----------------------------------------------------------------------------
+
+    def _job(self, name: str, kind: str, arn_kind: str, parameters: dict[str, Any]) -> sfn.CustomState:
+        self._grants.job_kinds.add(arn_kind)
+        return self._tasks.job(name, kind, parameters)
+
+    def _train(self) -> tuple[sfn.IChainable, str]:
+        """The training (or tuning) states and the expression naming the training job that made the model."""
+        p, spec = self._props.name_prefix, self._props.train
+        if isinstance(spec, TuningJobSpec):
+            self._grants.job_kinds.add("training-job")  # SageMaker names the tuning's jobs after it
+            tune = self._job(
+                "Tune",
+                "HyperParameterTuningJob",
+                "hyper-parameter-tuning-job",
+                spec.to_state_machine_parameters(f"{p}-tune"),
+            )
+            best = self._tasks.sdk(
+                "BestTrainingJob",
+                "sagemaker:describeHyperParameterTuningJob",
+                {"HyperParameterTuningJobName.$": run_time_job_name(f"{p}-tune", short=True)},
+                result_path="$.tuning",
+                result_selector={"BestTrainingJobName.$": "$.BestTrainingJob.TrainingJobName"},
+            )
+            return tune.next(best), "$.tuning.BestTrainingJobName"
+        train = self._job("Train", "TrainingJob", "training-job", spec.to_state_machine_parameters(f"{p}-train"))
+        return train, run_time_job_name(f"{p}-train")
+
+    def _evaluate_parameters(self) -> dict[str, Any]:
+        parameters = self._props.evaluate.to_state_machine_parameters(f"{self._props.name_prefix}-eval")
+        model_input = {
+            "InputName": "model",
+            "S3Input": {
+                "S3Uri.$": "$.model.ModelDataUrl",
+                "LocalPath": MODEL_INPUT,
+                "S3DataType": "S3Prefix",
+                "S3InputMode": "File",
+                "S3DataDistributionType": "FullyReplicated",
+            },
+        }
+        parameters["ProcessingInputs"] = [*parameters.get("ProcessingInputs", []), model_input]
+        return parameters
+
+    # --- gate and registry --------------------------------------------------------------------
+
+    def _gate(self, passed: sfn.IChainable) -> sfn.Choice:
+        gate, scope = self._props.gate, self._scope
+        path = f"$.evaluation.report.{gate.metric}"
+        reaches = (
+            sfn.Condition.number_greater_than_equals(path, gate.threshold)
+            if gate.higher_is_better
+            else sfn.Condition.number_less_than_equals(path, gate.threshold)
+        )
+        below = sfn.Fail(
+            scope, "BelowThreshold", error="QualityGateFailed", cause=f"{gate.metric} did not reach {gate.threshold}"
+        )
+        return (
+            sfn.Choice(scope, "QualityGate")
+            .when(sfn.Condition.and_(sfn.Condition.is_present(path), sfn.Condition.is_numeric(path), reaches), passed)
+            .otherwise(below)
+        )
+
+    def _register(self) -> sfn.CustomState:
+        props = self._props
+        report = props.gate.report_bucket.s3_url_for_object(props.gate.report_key)
+        return self._tasks.sdk(
+            "RegisterModel",
+            "sagemaker:createModelPackage",
+            {
+                "ModelPackageGroupName": f"{props.name_prefix}-models",
+                "ModelApprovalStatus": props.approval_status,
+                "ModelPackageDescription.$": "States.Format('Trained by {}', $.model.TrainingJobName)",
+                "InferenceSpecification": {
+                    "Containers": [{"Image": props.inference_image_uri, "ModelDataUrl.$": "$.model.ModelDataUrl"}],
+                    "SupportedContentTypes": _CONTENT_TYPES,
+                    "SupportedResponseMIMETypes": _CONTENT_TYPES,
+                },
+                "ModelMetrics": {"ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": report}}},
+            },
+            result_path="$.registration",
+        )
+
+    def _after_register(self) -> sfn.IChainable:
+        deploy, scope = self._props.deploy, self._scope
+        if deploy is None:
+            return self.register_state.next(sfn.Succeed(scope, "Registered"))
+        chain = self.register_state.next(self._create_model(deploy))
+        if isinstance(deploy, EndpointDeployment):
+            return chain.next(self._update_endpoint(deploy))
+        return chain.next(self._transform(deploy)).next(sfn.Succeed(scope, "Scored"))
+
+    # --- deployment ---------------------------------------------------------------------------
+
+    def _create_model(self, deploy: EndpointDeployment | BatchTransform) -> sfn.CustomState:
+        props, grants = self._props, self._grants
+        role = deploy.model_role
+        grants.pass_role(role.role_arn)
+        grants.creates_models = True
+        network = (
+            props.train.training.security.network
+            if isinstance(props.train, TuningJobSpec)
+            else props.train.security.network
+        )
+        return self._tasks.task(
+            "CreateModel",
+            "sagemaker:createModel",
+            {
+                "ModelName.$": self._model_name,
+                "ExecutionRoleArn": role.role_arn,
+                "PrimaryContainer": {"Image": props.inference_image_uri, "ModelDataUrl.$": "$.model.ModelDataUrl"},
+                "VpcConfig": network.render(),
+                "EnableNetworkIsolation": True,
+            },
+            result_path="$.deployment.model",
+            result_selector={"Arn.$": "$.ModelArn"},
+        )
+
+    def _update_endpoint(self, deploy: EndpointDeployment) -> sfn.IChainable:
+        scope, grants = self._scope, self._grants
+        config, update = endpoint_update_requests(
+            deploy.endpoint,
+            variant_name=deploy.variant_name,
+            model_name_expression=self._model_name,
+            config_name_expression=self._model_name,
+        )
+        grants.endpoint_names.append(deploy.endpoint.endpoint_name)
+        grants.key(deploy.endpoint.props.volume_key, for_resources=True)
+        create_config = self._tasks.task(
+            "CreateEndpointConfig",
+            "sagemaker:createEndpointConfig",
+            config,
+            result_path="$.deployment.config",
+            result_selector={"Arn.$": "$.EndpointConfigArn", "EndpointConfigName.$": self._model_name},
+        )
+        update_endpoint = self._tasks.task(
+            "UpdateEndpoint", "sagemaker:updateEndpoint", update, result_path="$.deployment.update"
+        )
+        wait = sfn.Wait(scope, "WaitForRollout", time=sfn.WaitTime.duration(Duration.seconds(deploy.poll_interval_s)))
+        describe = self._tasks.sdk(
+            "DescribeEndpoint",
+            "sagemaker:describeEndpoint",
+            {"EndpointName": deploy.endpoint.endpoint_name},
+            result_path="$.endpoint",
+            result_selector={"Status.$": "$.EndpointStatus", "EndpointConfigName.$": "$.EndpointConfigName"},
+        )
+        rolled_back = sfn.Pass(
+            scope,
+            "DeploymentFailed",
+            parameters={
+                "Error": "DeploymentFailed",
+                "Cause.$": (
+                    "States.Format('Endpoint {} is {} on config {} instead of {}', "
+                    f"'{deploy.endpoint.endpoint_name}', $.endpoint.Status, $.endpoint.EndpointConfigName, "
+                    "$.deployment.config.EndpointConfigName)"
+                ),
+            },
+            result_path="$.error",
+        ).next(self._notify)
+        status = (
+            sfn.Choice(scope, "RolloutStatus")
+            .when(sfn.Condition.or_(*(sfn.Condition.string_equals("$.endpoint.Status", s) for s in ROLLING_OUT)), wait)
+            .when(
+                sfn.Condition.and_(
+                    sfn.Condition.string_equals("$.endpoint.Status", "InService"),
+                    sfn.Condition.string_equals_json_path(
+                        "$.endpoint.EndpointConfigName", "$.deployment.config.EndpointConfigName"
+                    ),
+                ),
+                sfn.Succeed(scope, "Deployed"),
+            )
+            .otherwise(rolled_back)
+        )
+        return create_config.next(update_endpoint).next(wait).next(describe).next(status)
+
+    def _transform(self, deploy: BatchTransform) -> sfn.CustomState:
+        parameters = deploy.spec.to_state_machine_parameters(f"{self._props.name_prefix}-score")
+        del parameters["ModelName"]
+        parameters["ModelName.$"] = self._model_name
+        self._grants.key(deploy.spec.key, for_resources=True)
+        return self._job("Transform", "TransformJob", "transform-job", parameters)

@@ -1,0 +1,148 @@
+"""What an ML pipeline's state machine may do: its own jobs, report, registry, deploy target, topic."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+
+from sagemaker_platform.foundations.roles import SAGEMAKER_SERVICE
+
+#: The EventBridge rules Step Functions manages to learn that a ``.sync`` job finished.
+_SYNC_RULES = {
+    "processing-job": "StepFunctionsGetEventsForSageMakerProcessingJobsRule",
+    "training-job": "StepFunctionsGetEventsForSageMakerTrainingJobsRule",
+    "hyper-parameter-tuning-job": "StepFunctionsGetEventsForSageMakerTuningJobsRule",
+    "transform-job": "StepFunctionsGetEventsForSageMakerTransformJobsRule",
+}
+_JOB_ACTIONS = {
+    "processing-job": "ProcessingJob",
+    "training-job": "TrainingJob",
+    "hyper-parameter-tuning-job": "HyperParameterTuningJob",
+    "transform-job": "TransformJob",
+}
+
+
+@dataclass
+class PipelineGrants:
+    """Collects the resources a pipeline touches, then renders least-privilege statements."""
+
+    stack: Stack
+    name_prefix: str
+    job_kinds: set[str] = field(default_factory=set)
+    pass_roles: dict[str, str] = field(default_factory=dict)
+    read_objects: list[str] = field(default_factory=list)
+    decrypt_keys: dict[str, str] = field(default_factory=dict)
+    grant_keys: dict[str, str] = field(default_factory=dict)
+    topics: list[str] = field(default_factory=list)
+    endpoint_names: list[str] = field(default_factory=list)
+    creates_models: bool = False
+
+    def arn(self, resource: str, name: str) -> str:
+        return self.stack.format_arn(service="sagemaker", resource=resource, resource_name=name)
+
+    def pass_role(self, role_arn: str) -> None:
+        self.pass_roles[role_arn] = role_arn
+
+    def key(self, key: kms.IKey | None, *, for_resources: bool = False) -> None:
+        """Decrypt/encrypt with ``key``; ``for_resources`` adds the grants SageMaker makes for volumes."""
+        if key is not None:
+            self.decrypt_keys[key.key_arn] = key.key_arn
+            if for_resources:
+                self.grant_keys[key.key_arn] = key.key_arn
+
+    @property
+    def wildcard_arns(self) -> list[str]:
+        """ARNs ending in ``*``: names made at run time under this pipeline's prefix."""
+        p = self.name_prefix
+        arns = [self.arn(kind, f"{p}-*") for kind in sorted(self.job_kinds)]
+        arns.append(self.arn("model-package", f"{p}-models/*"))
+        if self.creates_models:
+            arns += [self.arn("model", f"{p}-*"), self.arn("endpoint-config", f"{p}-*")]
+        return arns
+
+    def statements(self) -> Sequence[iam.PolicyStatement]:
+        p = self.name_prefix
+        kinds = sorted(self.job_kinds)
+        jobs = [f"sagemaker:{verb}{_JOB_ACTIONS[kind]}" for kind in kinds for verb in ("Create", "Describe", "Stop")]
+        out = [
+            iam.PolicyStatement(
+                actions=[*jobs, "sagemaker:AddTags", "sagemaker:ListTags"],
+                resources=[self.arn(kind, f"{p}-*") for kind in kinds],
+            ),
+            iam.PolicyStatement(
+                actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+                resources=[
+                    self.stack.format_arn(service="events", resource="rule", resource_name=_SYNC_RULES[kind])
+                    for kind in kinds
+                ],
+            ),
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=list(self.pass_roles.values()),
+                conditions={"StringEquals": {"iam:PassedToService": SAGEMAKER_SERVICE}},
+            ),
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=self.read_objects),
+            iam.PolicyStatement(
+                actions=["sagemaker:CreateModelPackage"],
+                resources=[self.arn("model-package-group", f"{p}-models"), self.arn("model-package", f"{p}-models/*")],
+            ),
+            iam.PolicyStatement(actions=["sns:Publish"], resources=self.topics),
+        ]
+        if self.creates_models:
+            out.append(
+                iam.PolicyStatement(
+                    actions=["sagemaker:CreateModel", "sagemaker:CreateEndpointConfig"],
+                    resources=[self.arn("model", f"{p}-*"), self.arn("endpoint-config", f"{p}-*")],
+                )
+            )
+        if self.endpoint_names:
+            endpoints = [self.arn("endpoint", name.lower()) for name in self.endpoint_names]
+            out.append(
+                iam.PolicyStatement(
+                    actions=["sagemaker:UpdateEndpoint", "sagemaker:DescribeEndpoint"],
+                    resources=[*endpoints, self.arn("endpoint-config", f"{p}-*")],
+                )
+            )
+        if self.decrypt_keys:
+            out.append(
+                iam.PolicyStatement(
+                    actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                    resources=list(self.decrypt_keys.values()),
+                )
+            )
+        if self.grant_keys:
+            # SageMaker encrypts endpoint volumes with a grant made on the caller's behalf.
+            out.append(
+                iam.PolicyStatement(
+                    actions=["kms:CreateGrant"],
+                    resources=list(self.grant_keys.values()),
+                    conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+                )
+            )
+        out.append(_service_wide())
+        return out
+
+
+def _service_wide() -> iam.PolicyStatement:
+    """Step Functions log delivery and X-Ray: these APIs do not support resource-level permissions."""
+    return iam.PolicyStatement(
+        actions=[
+            "logs:CreateLogDelivery",
+            "logs:GetLogDelivery",
+            "logs:UpdateLogDelivery",
+            "logs:DeleteLogDelivery",
+            "logs:ListLogDeliveries",
+            "logs:PutResourcePolicy",
+            "logs:DescribeResourcePolicies",
+            "logs:DescribeLogGroups",
+            "xray:PutTraceSegments",
+            "xray:PutTelemetryRecords",
+            "xray:GetSamplingRules",
+            "xray:GetSamplingTargets",
+        ],
+        resources=["*"],
+    )

@@ -1,0 +1,215 @@
+"""Small apps holding an MlPipeline in its three shapes: register only, deploy to an endpoint, tune and transform."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_events as events
+
+from sagemaker_platform import (
+    AccessLogsBucket,
+    BucketAccess,
+    ContainerSpec,
+    Endpoint,
+    EndpointProps,
+    IsolatedNetwork,
+    IsolatedNetworkProps,
+    Model,
+    ModelArtifact,
+    ModelImage,
+    ModelProps,
+    NotificationTopic,
+    NotificationTopicProps,
+    PlatformKeys,
+    SageMakerExecutionRole,
+    SageMakerExecutionRoleProps,
+    SecureBucket,
+    SecureBucketProps,
+    VariantSpec,
+    add_nag_packs,
+)
+from sagemaker_platform.compliance import state_machine_definitions
+from sagemaker_platform.jobs import (
+    Channel,
+    ContinuousRange,
+    JobNetwork,
+    JobSecurity,
+    MetricDefinition,
+    ProcessingInput,
+    ProcessingJobSpec,
+    ProcessingOutput,
+    TrainingJobSpec,
+    TransformJobSpec,
+    TuningJobSpec,
+)
+from sagemaker_platform.pipelines import BatchTransform, EndpointDeployment, MlPipeline, MlPipelineProps, QualityGate
+from tests.harness import make_app
+
+IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sm@sha256:" + "c" * 64
+SHAPES = ("register", "deploy", "tune-transform")
+
+
+class PipelineApp:
+    """One synthesized app with one pipeline; ``shape`` picks training vs tuning and the deploy target."""
+
+    def __init__(self, outdir: Path, shape: str = "register") -> None:
+        self.app = make_app(outdir)
+        self.stack = Stack(self.app, "Pipeline")
+        s = self.stack
+        self.keys = keys = PlatformKeys(s, "Keys")
+        self.data = data = SecureBucket(
+            s,
+            "Data",
+            SecureBucketProps(encryption_key=keys.data, access_logs_bucket=AccessLogsBucket(s, "Logs").bucket),
+        ).bucket
+        net = IsolatedNetwork(s, "Net", IsolatedNetworkProps(flow_logs_key=keys.logs, interface_endpoints=["sts"]))
+        role = SageMakerExecutionRole(
+            s,
+            "JobRole",
+            SageMakerExecutionRoleProps(
+                description="pipeline jobs",
+                buckets=(BucketAccess(bucket=data, write=True),),
+                keys=(keys.models,),
+                vpc=net.vpc,
+            ),
+        )
+        security = JobSecurity(
+            network=JobNetwork.from_isolated_network(net), volume_key=keys.models, output_key=keys.models
+        )
+        self.topic = NotificationTopic(s, "Alerts", NotificationTopicProps(encryption_key=keys.notifications)).topic
+        out = "/opt/ml/processing/output"
+        training = TrainingJobSpec(
+            image_uri=IMAGE,
+            role_arn=role.role_arn,
+            security=security,
+            output_bucket=data,
+            output_prefix="models/",
+            channels=[Channel(name="train", bucket=data, prefix="prepared/train/")],
+            metric_definitions=[MetricDefinition(name="validation:auc", regex=r"validation:auc=([0-9.]+)")],
+        )
+        extra: dict[str, Any] = {}
+        if shape == "deploy":
+            self.endpoint = self._endpoint(net, keys)
+            extra = {
+                "approval_status": "Approved",
+                "deploy": EndpointDeployment(endpoint=self.endpoint, variant_name="challenger", poll_interval_s=1),
+                "schedule": events.Schedule.rate(Duration.days(7)),
+                "deploy_account": "210987654321",
+            }
+        elif shape == "tune-transform":
+            extra = {
+                "approval_status": "Approved",
+                "deploy": BatchTransform(
+                    spec=TransformJobSpec(
+                        model_name="replaced-at-run-time",
+                        input_bucket=data,
+                        input_prefix="score/input/",
+                        output_bucket=data,
+                        output_prefix="score/output/",
+                        key=keys.models,
+                    ),
+                    model_role=role,
+                ),
+            }
+        self.props = MlPipelineProps(
+            name_prefix="churn",
+            prepare=ProcessingJobSpec(
+                image_uri=IMAGE,
+                role_arn=role.role_arn,
+                security=security,
+                entrypoint=["process", "prepare"],
+                inputs=[
+                    ProcessingInput(name="raw", bucket=data, prefix="raw/", local_path="/opt/ml/processing/input/raw")
+                ],
+                outputs=[
+                    ProcessingOutput(name=n, bucket=data, prefix=f"prepared/{n}/", local_path=f"{out}/{n}")
+                    for n in ("train", "validation", "test")
+                ],
+            ),
+            train=training
+            if shape != "tune-transform"
+            else TuningJobSpec(
+                training=training,
+                objective_metric="validation:auc",
+                continuous_ranges=[ContinuousRange(name="eta", min_value=0.05, max_value=0.5)],
+                max_training_jobs=4,
+            ),
+            evaluate=ProcessingJobSpec(
+                image_uri=IMAGE,
+                role_arn=role.role_arn,
+                security=security,
+                entrypoint=["process", "evaluate"],
+                inputs=[
+                    ProcessingInput(
+                        name="test", bucket=data, prefix="prepared/test/", local_path="/opt/ml/processing/input/test"
+                    )
+                ],
+                outputs=[
+                    ProcessingOutput(
+                        name="evaluation", bucket=data, prefix="evaluation/", local_path="/opt/ml/processing/evaluation"
+                    )
+                ],
+            ),
+            gate=QualityGate(
+                report_bucket=data, report_key="evaluation/evaluation.json", metric="metrics.auc", threshold=0.8
+            ),
+            inference_image_uri=IMAGE,
+            job_roles=[role],
+            topic=self.topic,
+            log_key=keys.logs,
+            **extra,
+        )
+        self.pipeline = MlPipeline(s, "Pipeline", self.props)
+        add_nag_packs(self.app)
+        try:
+            self.app.synth()
+            self.error: str | None = None
+        except RuntimeError as err:
+            self.error = str(err)
+        self.outdir = outdir
+        if not (outdir / "Pipeline.template.json").is_file():
+            raise AssertionError(f"synth wrote no template: {self.error}")
+        self.template: dict[str, Any] = json.loads((outdir / "Pipeline.template.json").read_text())
+        ((self.definition_id, self.definition),) = state_machine_definitions(self.template)
+
+    def logical_id(self, construct: Any) -> str:
+        return self.stack.get_logical_id(construct.node.default_child)
+
+    def _endpoint(self, net: IsolatedNetwork, keys: PlatformKeys) -> Endpoint:
+        s = self.stack
+        repo = ecr.Repository.from_repository_name(s, "Repo", "inference")
+        image = ModelImage.from_ecr_repository(repo, "sha256:" + "a" * 64)
+        models = [
+            Model(
+                s,
+                name,
+                ModelProps(
+                    containers=[
+                        ContainerSpec(
+                            image=image, model_data=ModelArtifact(bucket=self.data, key=f"models/{name}/model.tar.gz")
+                        )
+                    ],
+                    network=net,
+                    model_key=keys.models,
+                ),
+            )
+            for name in ("Champion", "Challenger")
+        ]
+        endpoint = Endpoint(
+            s,
+            "Endpoint",
+            EndpointProps(
+                production_variants=[
+                    VariantSpec(variant_name="champion", model=models[0], initial_weight=90),
+                    VariantSpec(variant_name="challenger", model=models[1], initial_weight=10),
+                ],
+                alarm_topic=self.topic,
+                volume_key=keys.models,
+            ),
+        )
+        endpoint.scale_variant("champion", min_capacity=1, max_capacity=2).scale_on_invocations(target_per_instance=100)
+        return endpoint

@@ -1,0 +1,197 @@
+"""Run synthesized state machines in moto's Step Functions interpreter, against moto's SageMaker, S3 and SNS.
+
+A template's ``DefinitionString`` holds CloudFormation intrinsics (``Ref``, ``Fn::GetAtt``, imports).
+``concrete_definition`` resolves them the way a deployment would, with deterministic physical names
+derived from logical IDs, so a test knows which bucket, topic or endpoint the machine will call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from typing import Any
+
+import boto3
+from moto.core.responses import ActionResult
+from moto.sagemaker.models import sagemaker_backends
+from moto.sagemaker.responses import SageMakerResponse
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
+    StateTaskServiceAwsSdk,
+)
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+PSEUDO = {
+    "AWS::Partition": "aws",
+    "AWS::Region": REGION,
+    "AWS::AccountId": ACCOUNT,
+    "AWS::URLSuffix": "amazonaws.com",
+    "AWS::NoValue": None,
+}
+#: moto answers ".sync" SageMaker integrations with "Unsupported sync callback procedure". The
+#: harness therefore rewrites them to the request-response form: the job is created and the machine
+#: moves on at once. The pipeline never reads a ".sync" result (it describes what it needs), so the
+#: flow under test is the one that runs in AWS; only the waiting for the job is skipped.
+_SYNC = re.compile(r"(:states:::sagemaker:create\w+)\.sync\b")
+
+
+def _digest(logical_id: str) -> str:
+    return hashlib.sha256(logical_id.encode()).hexdigest()[:17]
+
+
+def physical_ref(logical_id: str, resource_type: str) -> str:
+    """What ``Ref`` returns for a resource, made up deterministically from its logical ID."""
+    service = resource_type.split("::")[1].lower()
+    if resource_type == "AWS::SNS::Topic":
+        return f"arn:aws:sns:{REGION}:{ACCOUNT}:{logical_id}"
+    if resource_type == "AWS::S3::Bucket":
+        return logical_id.lower()[:63]
+    if resource_type == "AWS::EC2::Subnet":
+        return f"subnet-{_digest(logical_id)}"
+    if resource_type == "AWS::SageMaker::Endpoint":
+        return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:endpoint/{logical_id.lower()}"
+    if resource_type == "AWS::StepFunctions::StateMachine":
+        return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{logical_id}"
+    return f"{service}-{logical_id}"
+
+
+def physical_attribute(logical_id: str, resource_type: str, attribute: str) -> str:
+    """What ``Fn::GetAtt`` returns, made up the same way."""
+    service = resource_type.split("::")[1].lower()
+    if attribute == "Arn":
+        if resource_type == "AWS::IAM::Role":
+            return f"arn:aws:iam::{ACCOUNT}:role/{logical_id}"
+        if resource_type == "AWS::KMS::Key":
+            return f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{logical_id}"
+        if resource_type == "AWS::S3::Bucket":
+            return f"arn:aws:s3:::{logical_id.lower()[:63]}"
+        return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{logical_id}"
+    if attribute == "GroupId":
+        return f"sg-{_digest(logical_id)}"
+    return f"{logical_id}-{attribute}"
+
+
+class Resolver:
+    """Resolves intrinsics in one template; imports resolve through the exports of other templates."""
+
+    def __init__(self, template: dict[str, Any], exports: dict[str, Any] | None = None) -> None:
+        self.resources: dict[str, Any] = template.get("Resources", {})
+        self.exports = exports or {}
+
+    def __call__(self, node: Any) -> Any:
+        if isinstance(node, list):
+            return [self(v) for v in node]
+        if not isinstance(node, dict):
+            return node
+        if len(node) == 1:
+            ((key, value),) = node.items()
+            if key == "Ref":
+                return PSEUDO[value] if value in PSEUDO else physical_ref(value, self.resources[value]["Type"])
+            if key == "Fn::GetAtt":
+                logical_id, attribute = value if isinstance(value, list) else value.split(".", 1)
+                return physical_attribute(logical_id, self.resources[logical_id]["Type"], attribute)
+            if key == "Fn::Join":
+                separator, parts = value
+                return separator.join(str(self(p)) for p in self(parts))
+            if key == "Fn::Select":
+                index, items = value
+                return self(items)[int(self(index))]
+            if key == "Fn::Split":
+                separator, text = value
+                return str(self(text)).split(separator)
+            if key == "Fn::ImportValue":
+                return self.exports[self(value)]
+            if key == "Fn::Sub":
+                text, variables = (value, {}) if isinstance(value, str) else value
+                return re.sub(r"\$\{([^}]+)\}", lambda m: str(self._sub(m.group(1), variables)), text)
+        return {k: self(v) for k, v in node.items()}
+
+    def _sub(self, name: str, variables: dict[str, Any]) -> Any:
+        if name in variables:
+            return self(variables[name])
+        if "." in name:
+            return self({"Fn::GetAtt": name.split(".", 1)})
+        return self({"Ref": name})
+
+
+def exports_of(templates: list[dict[str, Any]]) -> dict[str, Any]:
+    """Export name -> resolved value, over every template's outputs."""
+    exports: dict[str, Any] = {}
+    for template in templates:
+        resolve = Resolver(template)
+        for output in template.get("Outputs", {}).values():
+            if "Export" in output:
+                exports[resolve(output["Export"]["Name"])] = resolve(output["Value"])
+    return exports
+
+
+def concrete_definition(template: dict[str, Any], logical_id: str, exports: dict[str, Any] | None = None) -> str:
+    """The state machine's definition as deployed (intrinsics resolved), with ``.sync`` rewritten for moto."""
+    raw = template["Resources"][logical_id]["Properties"]["DefinitionString"]
+    text = Resolver(template, exports)(raw)
+    json.loads(text)  # a resolution mistake shows here, not as an interpreter error
+    return _SYNC.sub(r"\1", text)
+
+
+def run_to_completion(definition: str, *, name: str = "run", timeout_s: float = 60) -> dict[str, Any]:
+    """Create the machine in moto, start one execution named ``name``, wait for it to end."""
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    machine = sfn.create_state_machine(
+        name=f"machine-{name}", definition=definition, roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn"
+    )["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=machine, name=name)["executionArn"]
+    deadline = time.monotonic() + timeout_s
+    while True:
+        described = sfn.describe_execution(executionArn=execution)
+        if described["status"] != "RUNNING":
+            events = sfn.get_execution_history(executionArn=execution, maxResults=1000)["events"]
+            described["history"] = events
+            described["states"] = [
+                e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e
+            ]
+            return described
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"execution {name} still RUNNING after {timeout_s} s")
+        time.sleep(0.05)
+
+
+def install_update_endpoint(monkeypatch: Any, *, rollback: bool = False) -> None:
+    """Teach moto's SageMaker UpdateEndpoint (moto 5.2.5 lacks it) for the duration of one test.
+
+    The rollout completes at once: the endpoint moves to the new config, or with ``rollback`` stays
+    on its old one, as after an auto-rollback. The request is kept on the endpoint for assertions.
+    """
+
+    def update_endpoint(self: SageMakerResponse) -> ActionResult:
+        backend = self.sagemaker_backend
+        name, config_name = self._get_param("EndpointName"), self._get_param("EndpointConfigName")
+        endpoint = backend.endpoints[name]
+        config = backend.describe_endpoint_config(config_name)  # fails like SageMaker for unknown configs
+        endpoint.last_update_params = self._get_params()
+        if not rollback:
+            endpoint.endpoint_config_name = config_name
+            endpoint.production_variants = endpoint._process_production_variants(config["ProductionVariants"])
+        return ActionResult({"EndpointArn": endpoint.arn})
+
+    monkeypatch.setattr(SageMakerResponse, "update_endpoint", update_endpoint, raising=False)
+
+
+def last_update_endpoint_request(endpoint_name: str) -> dict[str, Any]:
+    """The parameters of the last UpdateEndpoint call on ``endpoint_name``."""
+    request: dict[str, Any] = sagemaker_backends[ACCOUNT][REGION].endpoints[endpoint_name].last_update_params
+    return request
+
+
+def install_text_bodies(monkeypatch: Any) -> None:
+    """Return S3 GetObject bodies as text, as Step Functions does (moto 5.2.5 leaves the stream object)."""
+    original = StateTaskServiceAwsSdk._eval_service_task
+
+    def eval_service_task(self: StateTaskServiceAwsSdk, env: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, env, *args, **kwargs)
+        result = env.stack[-1]
+        if isinstance(result, dict) and hasattr(result.get("Body"), "read"):
+            result["Body"] = result["Body"].read().decode("utf-8")
+
+    monkeypatch.setattr(StateTaskServiceAwsSdk, "_eval_service_task", eval_service_task)
