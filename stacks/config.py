@@ -44,8 +44,12 @@ _STAGE_KEYS = {
     "s3PrefixListId",
     "interfaceEndpoints",
     "serving",
+    "training",
 }
 _SERVING_KEYS = {"instanceType", "minInstances", "maxInstances"}
+_TRAINING_KEYS = {"instanceType", "spot", "qualityThreshold", "approval", "scheduleDays"}
+_APPROVALS = ("PendingManualApproval", "Approved")
+_INSTANCE_TYPE = r"ml\.[a-z][a-z0-9-]*\.(medium|large|[0-9]*xlarge)"
 
 
 class ConfigError(ValueError):
@@ -68,6 +72,15 @@ class StageConfig:
     serving_instance_type: str = "ml.m5.large"
     serving_min_instances: int = 1
     serving_max_instances: int = 4
+    training_instance_type: str = "ml.m5.xlarge"
+    #: Managed spot training with checkpoints.
+    training_spot: bool = True
+    #: AUC on the test split a model must reach to be registered.
+    training_quality_threshold: float = 0.8
+    #: Approved models deploy to the A/B endpoint's challenger; pending ones wait for a person.
+    training_approval: str = "PendingManualApproval"
+    #: Retrain every N days (EventBridge schedule). None: runs are started by hand.
+    training_schedule_days: int | None = None
 
     @property
     def construct_id(self) -> str:
@@ -196,9 +209,11 @@ def _parse_stage(path: str, item: Any, problems: list[str]) -> StageConfig | Non
         problems.append(
             f"'{path}.serving.maxInstances': got {high!r}; allowed: an integer >= serving.minInstances ({low})"
         )
+    training = _training(item.get("training", {}), path, problems)
     if len(problems) > before:
         return None
     return StageConfig(
+        **training,
         name=name,
         region=region,
         account=account,
@@ -212,6 +227,50 @@ def _parse_stage(path: str, item: Any, problems: list[str]) -> StageConfig | Non
         serving_min_instances=low,
         serving_max_instances=high,
     )
+
+
+def _training(section: Any, path: str, problems: list[str]) -> dict[str, Any]:
+    """The stage's ``training`` section as StageConfig fields; problems name the context key."""
+    if not isinstance(section, dict):
+        problems.append(f"'{path}.training': got {section!r}; allowed: an object with keys {sorted(_TRAINING_KEYS)}")
+        return {}
+    unknown = sorted(set(section) - _TRAINING_KEYS)
+    if unknown:
+        problems.append(f"'{path}.training': unknown keys {unknown}; allowed: {sorted(_TRAINING_KEYS)}")
+
+    def bad(key: str, allowed: str) -> None:
+        problems.append(f"'{path}.training.{key}': got {section[key]!r}; allowed: {allowed}")
+
+    out: dict[str, Any] = {}
+    if "instanceType" in section:
+        value = section["instanceType"]
+        if isinstance(value, str) and re.fullmatch(_INSTANCE_TYPE, value):
+            out["training_instance_type"] = value
+        else:
+            bad("instanceType", "a SageMaker instance type such as 'ml.m5.xlarge'")
+    if "spot" in section:
+        if isinstance(section["spot"], bool):
+            out["training_spot"] = section["spot"]
+        else:
+            bad("spot", "true or false")
+    if "qualityThreshold" in section:
+        value = section["qualityThreshold"]
+        if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 1:
+            out["training_quality_threshold"] = float(value)
+        else:
+            bad("qualityThreshold", "a number in (0, 1] (the test AUC a model must reach)")
+    if "approval" in section:
+        if section["approval"] in _APPROVALS:
+            out["training_approval"] = section["approval"]
+        else:
+            bad("approval", "one of " + ", ".join(repr(a) for a in _APPROVALS))
+    if "scheduleDays" in section:
+        value = section["scheduleDays"]
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 365:
+            out["training_schedule_days"] = value
+        else:
+            bad("scheduleDays", "an integer from 1 to 365 (days between retraining runs)")
+    return out
 
 
 def seed_availability_zones(app: App, config: PlatformConfig) -> None:

@@ -11,10 +11,11 @@ from stacks.config import StageConfig
 from stacks.feature_store_stack import FeatureStoreStack
 from stacks.foundation_stack import FoundationStack
 from stacks.serving_stack import ServingStack
+from stacks.training_stack import TrainingStack
 
 
 class PlatformStage(Stage):
-    """All stacks of one stage. Later issues add serving, pipelines, feature store, monitoring."""
+    """All stacks of one stage: foundation, feature store, serving, training pipeline."""
 
     def __init__(self, scope: Construct, config: StageConfig, **kwargs: Any) -> None:
         super().__init__(
@@ -43,4 +44,12 @@ class PlatformStage(Stage):
             config=config,
             foundation=self.foundation,
             description=f"sagemaker-platform {config.name}: models and endpoints",
+        )
+        self.training = TrainingStack(
+            self,
+            "Training",
+            config=config,
+            foundation=self.foundation,
+            serving=self.serving,
+            description=f"sagemaker-platform {config.name}: training pipeline (prepare, train, evaluate, register)",
         )

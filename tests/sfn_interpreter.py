@@ -37,6 +37,9 @@ PSEUDO = {
 _SYNC = re.compile(r"(:states:::sagemaker:create\w+)\.sync\b")
 
 
+_INTRINSICS = {"Fn::GetAtt", "Fn::Join", "Fn::Select", "Fn::Split", "Fn::ImportValue", "Fn::GetStackOutput", "Fn::Sub"}
+
+
 def _digest(logical_id: str) -> str:
     return hashlib.sha256(logical_id.encode()).hexdigest()[:17]
 
@@ -76,7 +79,7 @@ def physical_attribute(logical_id: str, resource_type: str, attribute: str) -> s
 class Resolver:
     """Resolves intrinsics in one template; imports resolve through the exports of other templates."""
 
-    def __init__(self, template: dict[str, Any], exports: dict[str, Any] | None = None) -> None:
+    def __init__(self, template: dict[str, Any], exports: dict[Any, Any] | None = None) -> None:
         self.resources: dict[str, Any] = template.get("Resources", {})
         self.exports = exports or {}
 
@@ -86,6 +89,9 @@ class Resolver:
         if not isinstance(node, dict):
             return node
         if len(node) == 1:
+            unknown = [k for k in node if k.startswith("Fn::") and k not in _INTRINSICS]
+            if unknown:
+                raise ValueError(f"Resolver: no rule for {unknown[0]}")
             ((key, value),) = node.items()
             if key == "Ref":
                 return PSEUDO[value] if value in PSEUDO else physical_ref(value, self.resources[value]["Type"])
@@ -103,6 +109,8 @@ class Resolver:
                 return str(self(text)).split(separator)
             if key == "Fn::ImportValue":
                 return self.exports[self(value)]
+            if key == "Fn::GetStackOutput":  # CDK's cross-stack references within one stage
+                return self.exports[(value["StackName"], value["OutputName"])]
             if key == "Fn::Sub":
                 text, variables = (value, {}) if isinstance(value, str) else value
                 return re.sub(r"\$\{([^}]+)\}", lambda m: str(self._sub(m.group(1), variables)), text)
@@ -116,23 +124,30 @@ class Resolver:
         return self({"Ref": name})
 
 
-def exports_of(templates: list[dict[str, Any]]) -> dict[str, Any]:
-    """Export name -> resolved value, over every template's outputs."""
-    exports: dict[str, Any] = {}
-    for template in templates:
+def exports_of(templates: dict[str, dict[str, Any]]) -> dict[Any, Any]:
+    """Resolved stack outputs by stack name: for ``Fn::ImportValue`` (export name) and ``Fn::GetStackOutput``."""
+    exports: dict[Any, Any] = {}
+    for stack_name, template in templates.items():
         resolve = Resolver(template)
-        for output in template.get("Outputs", {}).values():
+        for output_name, output in template.get("Outputs", {}).items():
+            value = resolve(output["Value"])
+            exports[(stack_name, output_name)] = value
             if "Export" in output:
-                exports[resolve(output["Export"]["Name"])] = resolve(output["Value"])
+                exports[resolve(output["Export"]["Name"])] = value
     return exports
 
 
-def concrete_definition(template: dict[str, Any], logical_id: str, exports: dict[str, Any] | None = None) -> str:
-    """The state machine's definition as deployed (intrinsics resolved), with ``.sync`` rewritten for moto."""
+def resolved_definition(template: dict[str, Any], logical_id: str, exports: dict[Any, Any] | None = None) -> str:
+    """The state machine's definition as deployed: intrinsics resolved, nothing else changed."""
     raw = template["Resources"][logical_id]["Properties"]["DefinitionString"]
     text = Resolver(template, exports)(raw)
     json.loads(text)  # a resolution mistake shows here, not as an interpreter error
-    return _SYNC.sub(r"\1", text)
+    return str(text)
+
+
+def concrete_definition(template: dict[str, Any], logical_id: str, exports: dict[Any, Any] | None = None) -> str:
+    """The definition as deployed, with ``.sync`` integrations rewritten for moto (see ``_SYNC``)."""
+    return _SYNC.sub(r"\1", resolved_definition(template, logical_id, exports))
 
 
 def run_to_completion(definition: str, *, name: str = "run", timeout_s: float = 60) -> dict[str, Any]:

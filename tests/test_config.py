@@ -74,6 +74,19 @@ def test_defaults_apply_to_optional_keys() -> None:
             r"'sagemaker-platform.stages\[0\]': unknown keys \['vpc_cidr'\]",
         ),
         (_stages(GOOD, GOOD), r"'sagemaker-platform.stages\[\*\].name': duplicate stage names \['dev'\]"),
+        (
+            _stages({**GOOD, "training": {"qualityThreshold": 1.5}}),
+            r"'sagemaker-platform.stages\[0\].training.qualityThreshold': got 1.5; allowed: a number in \(0, 1\]",
+        ),
+        (
+            _stages({**GOOD, "training": {"approval": "Rejected"}}),
+            r"training.approval': got 'Rejected'; allowed: one of 'PendingManualApproval', 'Approved'",
+        ),
+        (_stages({**GOOD, "training": {"scheduleDays": 0}}), r"training.scheduleDays': got 0; allowed: an integer"),
+        (_stages({**GOOD, "training": {"spot": "yes"}}), r"training.spot': got 'yes'; allowed: true or false"),
+        (_stages({**GOOD, "training": {"instanceType": "m5.xlarge"}}), r"training.instanceType': got 'm5.xlarge'"),
+        (_stages({**GOOD, "training": {"threshold": 0.8}}), r"training': unknown keys \['threshold'\]"),
+        (_stages({**GOOD, "training": []}), r"training': got \[\]; allowed: an object"),
     ],
     ids=[
         "missing",
@@ -93,6 +106,13 @@ def test_defaults_apply_to_optional_keys() -> None:
         "unknown-endpoint",
         "snake-case-key",
         "duplicate-stage",
+        "training-threshold-above-one",
+        "training-bad-approval",
+        "training-zero-schedule",
+        "training-spot-not-bool",
+        "training-bad-instance",
+        "training-unknown-key",
+        "training-not-object",
     ],
 )
 def test_fails_bad_configuration_naming_the_key(raw: Any, key: str) -> None:

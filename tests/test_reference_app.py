@@ -40,14 +40,30 @@ PINNED_STATEFUL_IDS: dict[str, dict[str, set[str]]] = {
     "Serving": {
         "AWS::SageMaker::Endpoint": {"AbEndpoint1695E45A", "ShadowEndpointD9B8B347", "AsyncEndpoint78E71913"},
     },
+    # The model registry holds every approved model's lineage; the log group, every execution's history.
+    "Training": {
+        "AWS::SageMaker::ModelPackageGroup": {"PipelineModelPackageGroup26A0C73B"},
+        "AWS::Logs::LogGroup": {"PipelineLogs402221E7"},
+        "AWS::StepFunctions::StateMachine": {"Pipeline8E4BFAC9"},
+    },
     # A feature group's RoleArn is create-only: a new role ID would replace the group too.
     "FeatureStore": {
         "AWS::SageMaker::FeatureGroup": {"Customers6955EA0A", "Transactions098C5767"},
         "AWS::IAM::Role": {"CustomersRoleD266391B", "TransactionsRole6C4B5324"},
     },
 }
-RETAINED_TYPES = {"AWS::KMS::Key", "AWS::S3::Bucket", "AWS::Logs::LogGroup", "AWS::SageMaker::FeatureGroup"}
-STACKS = [f"{stage}/{stack}" for stage in ("Dev", "Prod") for stack in ("FeatureStore", "Foundation", "Serving")]
+RETAINED_TYPES = {
+    "AWS::KMS::Key",
+    "AWS::S3::Bucket",
+    "AWS::Logs::LogGroup",
+    "AWS::SageMaker::FeatureGroup",
+    "AWS::SageMaker::ModelPackageGroup",
+}
+STACKS = [
+    f"{stage}/{stack}"
+    for stage in ("Dev", "Prod")
+    for stack in ("FeatureStore", "Foundation", "Serving", "Training")
+]
 
 
 def test_nag_packs_report_no_unacknowledged_findings(reference: SynthResult) -> None:

@@ -1,0 +1,167 @@
+"""Training pipeline stack: the containers in containers/ as prepare, train, evaluate; deploys to the A/B challenger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_events as events
+from constructs import Construct
+
+from sagemaker_platform import BucketAccess, ModelImage, SageMakerExecutionRole, SageMakerExecutionRoleProps
+from sagemaker_platform.jobs import (
+    Channel,
+    JobCompute,
+    JobNetwork,
+    JobSecurity,
+    MetricDefinition,
+    ProcessingInput,
+    ProcessingJobSpec,
+    ProcessingOutput,
+    SpotTraining,
+    TrainingJobSpec,
+)
+from sagemaker_platform.pipelines import EndpointDeployment, MlPipeline, MlPipelineProps, QualityGate
+from stacks.config import StageConfig
+from stacks.foundation_stack import FoundationStack
+from stacks.serving_stack import INFERENCE_CONTAINER, ServingStack
+
+CONTAINERS = Path(__file__).resolve().parent.parent / "containers"
+#: Where each step reads and writes, under the data and model buckets.
+RAW, PREPARED, EVALUATION = "raw/", "pipeline/prepared/", "pipeline/evaluation/"
+MODELS, CHECKPOINTS = "pipeline/models/", "pipeline/checkpoints/"
+_PROCESSING = "/opt/ml/processing"
+
+
+class TrainingStack(Stack):
+    """The churn model's pipeline: prepare -> train -> evaluate -> gate -> register (-> deploy in dev).
+
+    Construct IDs are API: they pin the logical IDs of the log group and model package group.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        foundation: FoundationStack,
+        serving: ServingStack,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        data, models = foundation.data_bucket.bucket, foundation.model_bucket.bucket
+        keys = foundation.keys
+        self.job_role = SageMakerExecutionRole(
+            self,
+            "JobRole",
+            SageMakerExecutionRoleProps(
+                description="Training pipeline jobs: read raw data, write prepared data, models and evaluations",
+                buckets=(
+                    BucketAccess(bucket=data, prefix=RAW),
+                    BucketAccess(bucket=data, prefix=PREPARED, write=True),
+                    BucketAccess(bucket=data, prefix=EVALUATION, write=True),
+                    BucketAccess(bucket=models, prefix=MODELS, write=True),
+                    BucketAccess(bucket=models, prefix=CHECKPOINTS, write=True),
+                ),
+                keys=(keys.data, keys.models),
+                vpc=foundation.network.vpc,
+            ),
+        )
+        images = {
+            name: ModelImage.from_asset(CONTAINERS / name).bind(Construct(self, f"{name.title()}Image"), self.job_role)
+            for name in ("processing", "training")
+        }
+        security = JobSecurity(
+            network=JobNetwork.from_isolated_network(foundation.network), volume_key=keys.models, output_key=keys.data
+        )
+        common: dict[str, Any] = {"role_arn": self.job_role.role_arn, "security": security}
+        splits = ("train", "validation", "test")
+        prepare = ProcessingJobSpec(
+            image_uri=images["processing"].image_uri,
+            entrypoint=["process", "prepare"],
+            arguments=["--label-column", "0"],
+            inputs=[ProcessingInput(name="raw", bucket=data, prefix=RAW, local_path=f"{_PROCESSING}/input/raw")],
+            outputs=[
+                ProcessingOutput(name=s, bucket=data, prefix=f"{PREPARED}{s}/", local_path=f"{_PROCESSING}/output/{s}")
+                for s in splits
+            ],
+            **common,
+        )
+        train = TrainingJobSpec(
+            image_uri=images["training"].image_uri,
+            channels=[
+                Channel(name=s, bucket=data, prefix=f"{PREPARED}{s}/", content_type="text/csv") for s in splits[:2]
+            ],
+            output_bucket=models,
+            output_prefix=MODELS,
+            compute=JobCompute(instance_type=config.training_instance_type),
+            hyperparameters={
+                "objective": "binary:logistic",
+                "eval_metric": "auc",
+                "num_round": 200,
+                "early_stopping_rounds": 10,
+                "max_depth": 5,
+                "eta": 0.2,
+            },
+            metric_definitions=[
+                MetricDefinition(name=f"{c}:auc", regex=rf"{c}:auc=([0-9.]+)") for c in ("train", "validation")
+            ],
+            max_runtime_s=4 * 3600,
+            spot=SpotTraining(checkpoint_bucket=models, checkpoint_prefix=CHECKPOINTS, max_wait_s=8 * 3600)
+            if config.training_spot
+            else None,
+            security=JobSecurity(network=security.network, volume_key=keys.models, output_key=keys.models),
+            role_arn=self.job_role.role_arn,
+        )
+        evaluate = ProcessingJobSpec(
+            image_uri=images["processing"].image_uri,
+            entrypoint=["process", "evaluate"],
+            inputs=[
+                ProcessingInput(
+                    name="test", bucket=data, prefix=f"{PREPARED}test/", local_path=f"{_PROCESSING}/input/test"
+                )
+            ],
+            outputs=[
+                ProcessingOutput(
+                    name="evaluation", bucket=data, prefix=EVALUATION, local_path=f"{_PROCESSING}/evaluation"
+                )
+            ],
+            **common,
+        )
+        # The challenger of the A/B endpoint serves what this pipeline trains: its model role pulls
+        # the inference image and, when approved models deploy, reads the pipeline's artifacts.
+        challenger = serving.ab_endpoint.production_variant("challenger").model.role
+        deploy = None
+        if config.training_approval == "Approved":
+            # Approved models go straight to the challenger (10% of traffic), guarded by the
+            # endpoint's blue/green rollout and its rollback alarms.
+            deploy = EndpointDeployment(endpoint=serving.ab_endpoint, variant_name="challenger")
+            challenger.add_bucket_access(BucketAccess(bucket=models, prefix=MODELS))
+        schedule_days = config.training_schedule_days
+        self.pipeline = MlPipeline(
+            self,
+            "Pipeline",
+            MlPipelineProps(
+                name_prefix=f"churn-{config.name}"[:14].rstrip("-"),
+                prepare=prepare,
+                train=train,
+                evaluate=evaluate,
+                gate=QualityGate(
+                    report_bucket=data,
+                    report_key=f"{EVALUATION}evaluation.json",
+                    metric="metrics.auc",
+                    threshold=config.training_quality_threshold,
+                ),
+                inference_image_uri=ModelImage.from_asset(INFERENCE_CONTAINER)
+                .bind(Construct(self, "InferenceImage"), challenger)
+                .image_uri,
+                job_roles=[self.job_role],
+                topic=foundation.alerts.topic,
+                log_key=keys.logs,
+                approval_status=config.training_approval,
+                deploy=deploy,
+                schedule=events.Schedule.rate(Duration.days(schedule_days)) if schedule_days else None,
+            ),
+        )
