@@ -27,6 +27,7 @@ from sagemaker_platform.jobs import (
     ProcessingInput,
     ProcessingJobSpec,
     ProcessingOutput,
+    PySparkJob,
     Scaling,
     SplitType,
     SpotTraining,
@@ -493,3 +494,77 @@ def test_fails_transform_spec(env: Env, kwargs: dict[str, Any], message: str) ->
             key=env.key,
             **kwargs,
         )
+
+
+SPARK_IMAGE = "571004829621.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-spark-processing:3.5-cpu-py39-v1.0"
+
+
+def _spark(env: Env, **kwargs: Any) -> PySparkJob:
+    base: dict[str, Any] = {
+        "image_uri": SPARK_IMAGE,
+        "role_arn": ROLE,
+        "security": env.security,
+        "code_bucket": env.bucket,
+        "submit_app_key": "spark/prepare.py",
+    }
+    return PySparkJob(**{**base, **kwargs})
+
+
+def test_pyspark_job_is_a_valid_processing_request(env: Env) -> None:
+    job = _spark(
+        env,
+        py_files_prefix="spark/lib/",
+        configuration_prefix="spark/conf/",
+        event_logs_bucket=env.bucket,
+        arguments=["--input", "s3://ml-data/raw/"],
+        outputs=[
+            ProcessingOutput(
+                name="prepared", bucket=env.bucket, prefix="prepared/", local_path="/opt/ml/processing/output/prepared"
+            )
+        ],
+    )
+    request = job.to_processing_job().to_request("spark-prep-001")
+    _validate("CreateProcessingJob", request)
+    app = request["AppSpecification"]
+    assert app["ContainerEntrypoint"] == [
+        "smspark-submit",
+        "--py-files",
+        "/opt/ml/processing/input/py-files",
+        "--local-spark-event-logs-dir",
+        "/opt/ml/processing/spark-events/",
+        "/opt/ml/processing/input/code/prepare.py",
+    ]
+    assert app["ContainerArguments"] == ["--input", "s3://ml-data/raw/"]
+    inputs = {i["InputName"]: i["S3Input"] for i in request["ProcessingInputs"]}
+    assert inputs["code"]["S3Uri"] == "s3://ml-data/spark/prepare.py"
+    assert inputs["conf"]["LocalPath"] == "/opt/ml/processing/input/conf"
+    events = next(o for o in request["ProcessingOutputConfig"]["Outputs"] if o["OutputName"] == "spark-events")
+    assert events["S3Output"]["S3UploadMode"] == "Continuous"
+    assert request["ProcessingResources"]["ClusterConfig"]["InstanceCount"] == 2
+    assert request["NetworkConfig"]["EnableInterContainerTrafficEncryption"] is True
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"submit_app_key": "spark/prepare.jar"}, r"submit_app_key: got 'spark/prepare.jar'; allowed: the S3 key of a"),
+        ({"submit_app_key": "/spark/prepare.py"}, r"submit_app_key: got '/spark/prepare.py'"),
+    ],
+    ids=["not-a-py-file", "leading-slash"],
+)
+def test_fails_pyspark_job(env: Env, kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        _spark(env, **kwargs)
+
+
+def test_fails_pyspark_input_named_like_the_containers_own(env: Env) -> None:
+    conf = ProcessingInput(name="conf", bucket=env.bucket, prefix="x/", local_path="/opt/ml/processing/x")
+    with pytest.raises(ValueError, match=r"inputs/outputs: got \['conf'\]; allowed: names other than"):
+        _spark(env, inputs=[conf])
+
+
+def test_fails_multi_node_spark_without_self_referencing_group(env: Env) -> None:
+    network = JobNetwork(subnet_ids=["subnet-0a1b2c3d"], security_group_ids=["sg-0123abcd"])
+    security = JobSecurity(network=network, volume_key=env.key, output_key=env.key)
+    with pytest.raises(ValueError, match=r"security.network: got 'no self-referencing security group'"):
+        _spark(env, security=security)

@@ -2,6 +2,7 @@
 
 from sagemaker_platform.jobs.common import JobCompute, JobNetwork, JobSecurity, run_time_job_name
 from sagemaker_platform.jobs.processing import ProcessingInput, ProcessingJobSpec, ProcessingOutput, UploadMode
+from sagemaker_platform.jobs.spark import PySparkJob
 from sagemaker_platform.jobs.training import (
     Channel,
     Distribution,
@@ -35,6 +36,7 @@ __all__ = [
     "ProcessingInput",
     "ProcessingJobSpec",
     "ProcessingOutput",
+    "PySparkJob",
     "Scaling",
     "SplitType",
     "SpotTraining",
