@@ -1,6 +1,7 @@
 # sagemaker-platform: everything from nothing with two commands.
 #   make synth   set up, synthesize every stack of every stage into cdk.out/, print a summary
 #   make test    set up, run the whole test suite (unit tests plus every referee)
+#   make diagrams  architecture and state machine pictures of the synthesized app (docs/diagrams/)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -13,7 +14,7 @@ PIP_FLAGS := --quiet --disable-pip-version-check
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: setup synth test lint clean images clean-images
+.PHONY: setup synth test lint clean images clean-images diagrams
 
 setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
 
@@ -38,6 +39,13 @@ synth: $(VENV)/.installed node_modules/.installed
 	rm -rf cdk.out
 	node_modules/.bin/cdk synth '**' --quiet --no-notices
 	$(PY) -m stacks.summary cdk.out
+	@if command -v dot >/dev/null; then $(PY) -m tools.diagrams cdk.out docs/diagrams; \
+	else echo "diagrams skipped: graphviz is missing (apt-get install graphviz)"; fi
+
+# Pictures of the last synth (synthesizes first if cdk.out is missing); needs graphviz's dot.
+diagrams: $(VENV)/.installed
+	test -f cdk.out/manifest.json || $(MAKE) synth
+	$(PY) -m tools.diagrams cdk.out docs/diagrams
 
 test: setup
 	$(PY) -m pytest
@@ -52,7 +60,7 @@ clean-images: $(VENV)/.installed
 	$(PY) -m sagemaker_platform.local clean
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check constructs stacks tests app.py
+	$(VENV)/bin/ruff check constructs stacks tests tools app.py
 	$(VENV)/bin/mypy
 
 clean:

@@ -214,8 +214,8 @@ def _parse_stage(path: str, item: Any, problems: list[str]) -> StageConfig | Non
         return None
     return StageConfig(
         **training,
-        name=name,
-        region=region,
+        name=str(name),
+        region=str(region),
         account=account,
         availability_zones=tuple(azs) if azs else None,
         vpc_cidr=cidr,

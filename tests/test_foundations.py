@@ -545,9 +545,14 @@ def test_notification_topic_is_encrypted_and_ssl_only() -> None:
         "AWS::SNS::TopicPolicy",
         {
             "PolicyDocument": {
-                "Statement": [
-                    Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
-                ]
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
+                        # A topic policy replaces SNS's default one: alarms and rules must be allowed explicitly.
+                        Match.object_like({"Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"}}),
+                        Match.object_like({"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}}),
+                    ]
+                )
             }
         },
     )

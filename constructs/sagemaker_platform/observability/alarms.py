@@ -35,11 +35,16 @@ def alarm_notifying(
     treat_missing_data: cw.TreatMissingData,
     description: str,
     topic: sns.ITopic,
+    alarm_name: str | None = None,
 ) -> cw.Alarm:
-    """An alarm with ``topic`` as its ALARM and OK action (the HIPAA/NIST packs require an action)."""
+    """An alarm with ``topic`` as its ALARM and OK action (the HIPAA/NIST packs require an action).
+
+    ``alarm_name`` defaults to a name CloudFormation generates from the construct path.
+    """
     alarm = cw.Alarm(
         scope,
         construct_id,
+        alarm_name=alarm_name,
         metric=metric,
         threshold=threshold,
         evaluation_periods=evaluation_periods,
