@@ -60,7 +60,7 @@ clean-images: $(VENV)/.installed
 	$(PY) -m sagemaker_platform.local clean
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check constructs stacks tests tools app.py
+	$(VENV)/bin/ruff check constructs stacks tests tools scripts app.py
 	$(VENV)/bin/mypy
 
 clean:

@@ -97,7 +97,13 @@ def test_metric_above_threshold_registers_and_deploys_to_the_challenger(world: W
     world.report(auc=0.91)
     result = world.run()
     assert result["status"] == "SUCCEEDED", result.get("cause")
-    assert result["states"][-5:] == ["UpdateEndpoint", "WaitForRollout", "DescribeEndpoint", "RolloutStatus", "Deployed"]
+    assert result["states"][-5:] == [
+        "UpdateEndpoint",
+        "WaitForRollout",
+        "DescribeEndpoint",
+        "RolloutStatus",
+        "Deployed",
+    ]
     ((package,),) = [world.packages()]
     assert package["ModelApprovalStatus"] == "Approved"
     assert package["ModelPackageDescription"] == f"Trained by churn-train-{EXECUTION}"

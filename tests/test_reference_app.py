@@ -60,9 +60,7 @@ RETAINED_TYPES = {
     "AWS::SageMaker::ModelPackageGroup",
 }
 STACKS = [
-    f"{stage}/{stack}"
-    for stage in ("Dev", "Prod")
-    for stack in ("FeatureStore", "Foundation", "Serving", "Training")
+    f"{stage}/{stack}" for stage in ("Dev", "Prod") for stack in ("FeatureStore", "Foundation", "Serving", "Training")
 ]
 
 
@@ -80,8 +78,10 @@ def test_nag_packs_catch_an_unsafe_bucket(tmp_path: Path) -> None:
     import app as app_module
 
     app = make_app(tmp_path / "cdk.out", **cdk_context())
-    stages = app_module.build_app(app)
+    config, stages = app_module.build_stages(app)
     s3.Bucket(stages[0].foundation, "UnsafeBucket")
+    # The delivery pipeline synthesizes the stages early: the packs must still see their stacks.
+    app_module.add_delivery(app, config, stages)
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
     report = json.loads((tmp_path / "cdk.out" / "validation-report.json").read_text())
