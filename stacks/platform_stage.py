@@ -10,12 +10,13 @@ from constructs import Construct
 from stacks.config import StageConfig
 from stacks.feature_store_stack import FeatureStoreStack
 from stacks.foundation_stack import FoundationStack
+from stacks.monitoring_stack import MonitoringStack
 from stacks.serving_stack import ServingStack
 from stacks.training_stack import TrainingStack
 
 
 class PlatformStage(Stage):
-    """All stacks of one stage: foundation, feature store, serving, training pipeline."""
+    """All stacks of one stage: foundation, feature store, serving, training pipeline, monitoring."""
 
     def __init__(self, scope: Construct, config: StageConfig, **kwargs: Any) -> None:
         super().__init__(
@@ -52,4 +53,14 @@ class PlatformStage(Stage):
             foundation=self.foundation,
             serving=self.serving,
             description=f"sagemaker-platform {config.name}: training pipeline (prepare, train, evaluate, register)",
+        )
+        self.monitoring = MonitoringStack(
+            self,
+            "Monitoring",
+            config=config,
+            foundation=self.foundation,
+            feature_store=self.feature_store,
+            serving=self.serving,
+            training=self.training,
+            description=f"sagemaker-platform {config.name}: alarms, job failure events, data quality, dashboard",
         )

@@ -46,6 +46,8 @@ PINNED_STATEFUL_IDS: dict[str, dict[str, set[str]]] = {
         "AWS::Logs::LogGroup": {"PipelineLogs402221E7"},
         "AWS::StepFunctions::StateMachine": {"Pipeline8E4BFAC9"},
     },
+    # Nothing in monitoring holds data; the dashboard is pinned so its name and history survive edits.
+    "Monitoring": {"AWS::CloudWatch::Dashboard": {"Dashboard7A06DACF"}},
     # A feature group's RoleArn is create-only: a new role ID would replace the group too.
     "FeatureStore": {
         "AWS::SageMaker::FeatureGroup": {"Customers6955EA0A", "Transactions098C5767"},
@@ -60,7 +62,9 @@ RETAINED_TYPES = {
     "AWS::SageMaker::ModelPackageGroup",
 }
 STACKS = [
-    f"{stage}/{stack}" for stage in ("Dev", "Prod") for stack in ("FeatureStore", "Foundation", "Serving", "Training")
+    f"{stage}/{stack}"
+    for stage in ("Dev", "Prod")
+    for stack in ("FeatureStore", "Foundation", "Monitoring", "Serving", "Training")
 ]
 
 
