@@ -45,15 +45,29 @@ _STAGE_KEYS = {
     "interfaceEndpoints",
     "serving",
     "training",
+    "fleet",
 }
 _SERVING_KEYS = {"instanceType", "minInstances", "maxInstances"}
 _TRAINING_KEYS = {"instanceType", "spot", "qualityThreshold", "approval", "scheduleDays"}
 _APPROVALS = ("PendingManualApproval", "Approved")
+_FLEET_KEYS = {"membersPerStack", "members"}
+_MEMBER_KEYS = {"name", "modelKey", "instanceType", "minInstances", "maxInstances"}
 _INSTANCE_TYPE = r"ml\.[a-z][a-z0-9-]*\.(medium|large|[0-9]*xlarge)"
 
 
 class ConfigError(ValueError):
     """Bad configuration; the message names every offending context key."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FleetMemberConfig:
+    """One model of a stage's fleet: its endpoint is ``<stage>-<name>``."""
+
+    name: str
+    model_key: str
+    instance_type: str = "ml.m5.large"
+    min_instances: int = 1
+    max_instances: int = 2
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,6 +95,9 @@ class StageConfig:
     training_approval: str = "PendingManualApproval"
     #: Retrain every N days (EventBridge schedule). None: runs are started by hand.
     training_schedule_days: int | None = None
+    #: Many small models, one endpoint each (a ModelFleet). Empty: no fleet stack.
+    fleet: tuple[FleetMemberConfig, ...] = ()
+    fleet_members_per_stack: int = 30
 
     @property
     def construct_id(self) -> str:
@@ -210,10 +227,12 @@ def _parse_stage(path: str, item: Any, problems: list[str]) -> StageConfig | Non
             f"'{path}.serving.maxInstances': got {high!r}; allowed: an integer >= serving.minInstances ({low})"
         )
     training = _training(item.get("training", {}), path, problems)
+    fleet = _fleet(item.get("fleet", {}), f"{path}.fleet", problems, str(name))
     if len(problems) > before:
         return None
     return StageConfig(
         **training,
+        **fleet,
         name=str(name),
         region=str(region),
         account=account,
@@ -271,6 +290,71 @@ def _training(section: Any, path: str, problems: list[str]) -> dict[str, Any]:
         else:
             bad("scheduleDays", "an integer from 1 to 365 (days between retraining runs)")
     return out
+
+
+def _fleet(section: Any, path: str, problems: list[str], stage: str) -> dict[str, Any]:
+    """The stage's ``fleet`` section as StageConfig fields; problems name the context key."""
+    if not isinstance(section, dict):
+        problems.append(f"'{path}': got {section!r}; allowed: an object with keys {sorted(_FLEET_KEYS)}")
+        return {}
+    unknown = sorted(set(section) - _FLEET_KEYS)
+    if unknown:
+        problems.append(f"'{path}': unknown keys {unknown}; allowed: {sorted(_FLEET_KEYS)}")
+    out: dict[str, Any] = {}
+    per_stack = section.get("membersPerStack", 30)
+    if isinstance(per_stack, int) and not isinstance(per_stack, bool) and 1 <= per_stack <= 40:
+        out["fleet_members_per_stack"] = per_stack
+    else:
+        problems.append(f"'{path}.membersPerStack': got {per_stack!r}; allowed: an integer from 1 to 40")
+    raw_members = section.get("members", [])
+    if not isinstance(raw_members, list):
+        problems.append(f"'{path}.members': got {raw_members!r}; allowed: a list of members")
+        return out
+    members = []
+    for index, raw in enumerate(raw_members):
+        member = _fleet_member(raw, f"{path}.members[{index}]", problems, stage)
+        if member is not None:
+            members.append(member)
+    names = [m.name.lower() for m in members]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        problems.append(f"'{path}.members[*].name': duplicate names {dupes}; each must be unique (case-insensitive)")
+    out["fleet"] = tuple(members)
+    return out
+
+
+def _fleet_member(raw: Any, path: str, problems: list[str], stage: str) -> FleetMemberConfig | None:
+    if not isinstance(raw, dict):
+        problems.append(f"'{path}': got {raw!r}; allowed: an object with keys {sorted(_MEMBER_KEYS)}")
+        return None
+    before = len(problems)
+    unknown = sorted(set(raw) - _MEMBER_KEYS)
+    if unknown:
+        problems.append(f"'{path}': unknown keys {unknown}; allowed: {sorted(_MEMBER_KEYS)}")
+    name, key = raw.get("name"), raw.get("modelKey")
+    # The endpoint is named "<stage>-<name>": SageMaker allows 63 characters.
+    if not (
+        isinstance(name, str) and re.fullmatch(r"[a-z0-9](-*[a-z0-9])*", name) and len(stage) + 1 + len(name) <= 63
+    ):
+        problems.append(
+            f"'{path}.name': got {name!r}; allowed: lower-case letters, digits and '-', at most {62 - len(stage)} "
+            "characters (the endpoint is named <stage>-<name>)"
+        )
+    if not (isinstance(key, str) and key.endswith(".tar.gz") and not key.startswith("/")):
+        problems.append(f"'{path}.modelKey': got {key!r}; allowed: an S3 key of a model.tar.gz in the model bucket")
+    instance_type = raw.get("instanceType", "ml.m5.large")
+    if not (isinstance(instance_type, str) and re.fullmatch(_INSTANCE_TYPE, instance_type)):
+        problems.append(f"'{path}.instanceType': got {instance_type!r}; allowed: a SageMaker instance type")
+    low, high = raw.get("minInstances", 1), raw.get("maxInstances", 2)
+    if not (isinstance(low, int) and not isinstance(low, bool) and low >= 1):
+        problems.append(f"'{path}.minInstances': got {low!r}; allowed: an integer >= 1")
+    elif not (isinstance(high, int) and not isinstance(high, bool) and high >= low):
+        problems.append(f"'{path}.maxInstances': got {high!r}; allowed: an integer >= minInstances ({low})")
+    if len(problems) > before:
+        return None
+    return FleetMemberConfig(
+        name=str(name), model_key=str(key), instance_type=instance_type, min_instances=low, max_instances=high
+    )
 
 
 def seed_availability_zones(app: App, config: PlatformConfig) -> None:

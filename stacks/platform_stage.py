@@ -9,6 +9,7 @@ from constructs import Construct
 
 from stacks.config import StageConfig
 from stacks.feature_store_stack import FeatureStoreStack
+from stacks.fleet_stack import FleetStack
 from stacks.foundation_stack import FoundationStack
 from stacks.monitoring_stack import MonitoringStack
 from stacks.serving_stack import ServingStack
@@ -45,6 +46,17 @@ class PlatformStage(Stage):
             config=config,
             foundation=self.foundation,
             description=f"sagemaker-platform {config.name}: models and endpoints",
+        )
+        self.fleet = (
+            FleetStack(
+                self,
+                "Fleet",
+                config=config,
+                foundation=self.foundation,
+                description=f"sagemaker-platform {config.name}: model fleet ({len(config.fleet)} endpoints)",
+            )
+            if config.fleet
+            else None
         )
         self.training = TrainingStack(
             self,

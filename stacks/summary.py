@@ -27,6 +27,9 @@ def stack_templates(outdir: Path) -> list[tuple[str, Path]]:
             found.append((name, outdir / props["templateFile"]))
         elif artifact["type"] == "cdk:cloud-assembly":
             found.extend(stack_templates(outdir / props["directoryName"]))
+    # Nested stacks (a fleet's shards) are assets of their parent; their resources count as much.
+    for nested in outdir.glob("*.nested.template.json"):
+        found.append((f"{nested.name.removesuffix('.nested.template.json')} (nested)", nested))
     return sorted(found)
 
 

@@ -87,6 +87,42 @@ def test_defaults_apply_to_optional_keys() -> None:
         (_stages({**GOOD, "training": {"instanceType": "m5.xlarge"}}), r"training.instanceType': got 'm5.xlarge'"),
         (_stages({**GOOD, "training": {"threshold": 0.8}}), r"training': unknown keys \['threshold'\]"),
         (_stages({**GOOD, "training": []}), r"training': got \[\]; allowed: an object"),
+        (
+            _stages({**GOOD, "fleet": {"members": [{"name": "Churn", "modelKey": "m/model.tar.gz"}]}}),
+            r"'sagemaker-platform.stages\[0\].fleet.members\[0\].name': got 'Churn'; allowed: lower-case",
+        ),
+        (
+            _stages({**GOOD, "fleet": {"members": [{"name": "a", "modelKey": "m/model.zip"}]}}),
+            r"fleet.members\[0\].modelKey': got 'm/model.zip'; allowed: an S3 key of a model.tar.gz",
+        ),
+        (
+            _stages(
+                {
+                    **GOOD,
+                    "fleet": {"members": [{"name": "a", "modelKey": "a.tar.gz", "minInstances": 3, "maxInstances": 2}]},
+                }
+            ),
+            r"fleet.members\[0\].maxInstances': got 2; allowed: an integer >= minInstances \(3\)",
+        ),
+        (
+            _stages(
+                {
+                    **GOOD,
+                    "fleet": {
+                        "members": [{"name": "a", "modelKey": "a.tar.gz"}, {"name": "a", "modelKey": "b.tar.gz"}]
+                    },
+                }
+            ),
+            r"fleet.members\[\*\].name': duplicate names \['a'\]",
+        ),
+        (
+            _stages({**GOOD, "fleet": {"membersPerStack": 0}}),
+            r"fleet.membersPerStack': got 0; allowed: an integer from 1 to 40",
+        ),
+        (
+            _stages({**GOOD, "fleet": {"members": [{"name": "x" * 70, "modelKey": "a.tar.gz"}]}}),
+            r"fleet.members\[0\].name': got 'xxx",
+        ),
     ],
     ids=[
         "missing",
@@ -113,6 +149,12 @@ def test_defaults_apply_to_optional_keys() -> None:
         "training-bad-instance",
         "training-unknown-key",
         "training-not-object",
+        "fleet-name-uppercase",
+        "fleet-key-not-tarball",
+        "fleet-max-below-min",
+        "fleet-duplicate-names",
+        "fleet-zero-per-stack",
+        "fleet-name-too-long",
     ],
 )
 def test_fails_bad_configuration_naming_the_key(raw: Any, key: str) -> None:

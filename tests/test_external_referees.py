@@ -51,7 +51,7 @@ def test_cli_synth_works_offline_without_credentials(tmp_path: Path) -> None:
     cmd = [*_no_network_prefix(), _cdk_cli(), "synth", "**", "--quiet", "--no-notices", "-o", str(out)]
     result = run(cmd, cwd=REPO, env=_offline_env(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
-    templates = sorted(p.name for p in out.glob("assembly-*/*.template.json"))
+    templates = sorted(p.name for p in out.glob("assembly-*/*.template.json") if ".nested." not in p.name)
     assert len(templates) == len(STACKS), templates
     assert "Need to perform AWS calls" not in result.stderr
 
