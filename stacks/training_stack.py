@@ -163,5 +163,7 @@ class TrainingStack(Stack):
                 approval_status=config.training_approval,
                 deploy=deploy,
                 schedule=events.Schedule.rate(Duration.days(schedule_days)) if schedule_days else None,
+                # Each run prepares, evaluates and reports under its own execution name.
+                run_scoped_prefixes=(PREPARED, EVALUATION),
             ),
         )

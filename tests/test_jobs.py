@@ -121,7 +121,11 @@ def test_full_training_request_is_valid_for_the_sagemaker_api(env: Env) -> None:
     }
     assert request["ResourceConfig"]["VolumeKmsKeyId"] == request["OutputDataConfig"]["KmsKeyId"] == env.key.key_arn
     assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600, "MaxWaitTimeInSeconds": 7200}
-    assert request["CheckpointConfig"] == {"S3Uri": "s3://ml-data/ckpt/", "LocalPath": "/opt/ml/checkpoints"}
+    # Per job: SageMaker restores a job's checkpoint location at start, so runs must not share one.
+    assert request["CheckpointConfig"] == {
+        "S3Uri": "s3://ml-data/ckpt/churn-train-001/",
+        "LocalPath": "/opt/ml/checkpoints",
+    }
     train = request["InputDataConfig"][0]
     assert (train["InputMode"], train["CompressionType"], train["RecordWrapperType"]) == ("Pipe", "Gzip", "RecordIO")
 
@@ -555,6 +559,20 @@ def test_pyspark_job_is_a_valid_processing_request(env: Env) -> None:
 def test_fails_pyspark_job(env: Env, kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         _spark(env, **kwargs)
+
+
+def test_state_machine_checkpoints_are_per_execution(env: Env) -> None:
+    spec = env.training(spot=SpotTraining(checkpoint_bucket=env.bucket, checkpoint_prefix="ckpt", max_wait_s=90_000))
+    config = spec.to_state_machine_parameters("churn-train")["CheckpointConfig"]
+    assert config == {
+        "S3Uri.$": "States.Format('s3://ml-data/ckpt/{}/', $$.Execution.Name)",
+        "LocalPath": "/opt/ml/checkpoints",
+    }
+
+
+def test_fails_checkpoint_prefix_that_breaks_the_format(env: Env) -> None:
+    with pytest.raises(ValueError, match=r"spot.checkpoint_prefix: got \"ck'pt/\"; allowed: a key prefix without quotes"):
+        env.training(spot=SpotTraining(checkpoint_bucket=env.bucket, checkpoint_prefix="ck'pt/", max_wait_s=90_000))
 
 
 def test_fails_pyspark_input_named_like_the_containers_own(env: Env) -> None:

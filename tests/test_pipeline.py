@@ -259,3 +259,30 @@ def test_tuning_takes_the_best_job_and_transform_replaces_the_model(pipeline_app
     assert transform["ModelName.$"] == "States.Format('churn-{}', $$.Execution.Name)" and "ModelName" not in transform
     evaluate_inputs = states["Evaluate"]["Parameters"]["ProcessingInputs"]
     assert evaluate_inputs[-1]["S3Input"]["S3Uri.$"] == "$.model.ModelDataUrl"
+
+
+def test_run_scoped_prefixes_insert_the_execution_name() -> None:
+    from sagemaker_platform.pipelines.run_scope import scope_to_run, scoped_expression
+
+    prefixes = ["pipeline/prepared/"]
+    assert scoped_expression("s3://b/pipeline/prepared/train/", prefixes) == (
+        "States.Format('s3://b/pipeline/prepared/{}/train/', $$.Execution.Name)"
+    )
+    assert scoped_expression("s3://b/raw/", prefixes) is None
+    request = {"Inputs": [{"S3Input": {"S3Uri": "s3://b/pipeline/prepared/test/", "LocalPath": "/x"}}]}
+    assert scope_to_run(request, prefixes) == {
+        "Inputs": [
+            {
+                "S3Input": {
+                    "S3Uri.$": "States.Format('s3://b/pipeline/prepared/{}/test/', $$.Execution.Name)",
+                    "LocalPath": "/x",
+                }
+            }
+        ]
+    }
+
+
+@pytest.mark.parametrize("prefix", ["pipeline/prepared", "/abs/", "it's/", "/"])
+def test_fails_run_scoped_prefix(built: PipelineApp, prefix: str) -> None:
+    with pytest.raises(ValueError, match=r"run_scoped_prefixes: got .*; allowed: key prefixes ending in '/'"):
+        replace(built.props, run_scoped_prefixes=[prefix])

@@ -109,7 +109,14 @@ class MetricDefinition:
 
 @dataclass(frozen=True, kw_only=True)
 class SpotTraining:
-    """Managed spot: cheaper, interruptible; checkpoints make interruptions resumable."""
+    """Managed spot: cheaper, interruptible; checkpoints make interruptions resumable.
+
+    Each job checkpoints under ``<checkpoint_prefix><job name>/`` (state machines: ``<execution
+    name>/``): SageMaker restores whatever is at a job's checkpoint location when it starts, so a
+    shared location would make every new run resume the previous run's model. A tuning job's
+    training definition uses the prefix as given: give each tuning run its own prefix (for example
+    with ``MlPipelineProps.run_scoped_prefixes``).
+    """
 
     checkpoint_bucket: s3.IBucket
     checkpoint_prefix: str
@@ -150,6 +157,12 @@ class TrainingJobSpec:
         errors.int_range("max_runtime_s", self.max_runtime_s, 1, 2_419_200)
         if self.spot is not None:
             errors.int_range("spot.max_wait_s", self.spot.max_wait_s, 1, 2_419_200)
+            errors.check(
+                not any(c in self.spot.checkpoint_prefix for c in "'{}\\"),
+                "spot.checkpoint_prefix",
+                self.spot.checkpoint_prefix,
+                "a key prefix without quotes, braces or backslashes (it is embedded in a States.Format)",
+            )
             if isinstance(self.spot.max_wait_s, int) and isinstance(self.max_runtime_s, int):
                 errors.check(
                     self.spot.max_wait_s >= self.max_runtime_s,
@@ -175,11 +188,23 @@ class TrainingJobSpec:
 
     def to_request(self, job_name: str) -> dict[str, Any]:
         """The CreateTrainingJob request, as boto3 takes it (tokens resolve in CloudFormation)."""
-        return {"TrainingJobName": checked_job_name("TrainingJobSpec", job_name), **self.request_body()}
+        body = self.request_body()
+        if "CheckpointConfig" in body:
+            body["CheckpointConfig"]["S3Uri"] = self._checkpoints() + f"{job_name}/"
+        return {"TrainingJobName": checked_job_name("TrainingJobSpec", job_name), **body}
 
     def to_state_machine_parameters(self, name_prefix: str) -> dict[str, Any]:
         """The same request for a ``createTrainingJob.sync`` task; the name is made at run time."""
-        return {"TrainingJobName.$": run_time_job_name(name_prefix), **self.request_body()}
+        body = self.request_body()
+        if "CheckpointConfig" in body:
+            del body["CheckpointConfig"]["S3Uri"]
+            body["CheckpointConfig"]["S3Uri.$"] = f"States.Format('{self._checkpoints()}{{}}/', $$.Execution.Name)"
+        return {"TrainingJobName.$": run_time_job_name(name_prefix), **body}
+
+    def _checkpoints(self) -> str:
+        assert self.spot is not None
+        prefix = self.spot.checkpoint_prefix.rstrip("/")
+        return self.spot.checkpoint_bucket.s3_url_for_object(prefix) + "/"
 
     def request_body(self) -> dict[str, Any]:
         """The request without the job name (tuning jobs embed it as their training definition)."""

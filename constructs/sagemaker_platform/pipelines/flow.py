@@ -11,6 +11,7 @@ from constructs import Construct
 from sagemaker_platform.jobs.common import run_time_job_name
 from sagemaker_platform.jobs.tuning import TuningJobSpec
 from sagemaker_platform.pipelines.permissions import PipelineGrants
+from sagemaker_platform.pipelines.run_scope import scope_to_run, scoped_expression
 from sagemaker_platform.pipelines.targets import ROLLING_OUT, BatchTransform, EndpointDeployment
 from sagemaker_platform.pipelines.tasks import TaskFactory
 from sagemaker_platform.serving.updates import endpoint_update_requests
@@ -74,14 +75,20 @@ class PipelineFlow:
         )
         evaluate = self._job("Evaluate", "ProcessingJob", "processing-job", self._evaluate_parameters())
         gate = props.gate
+        report_key = self._scoped(gate.report_key)
         read_report = self._tasks.sdk(
             "ReadEvaluation",
             "s3:getObject",
-            {"Bucket": gate.report_bucket.bucket_name, "Key": gate.report_key},
+            {"Bucket": gate.report_bucket.bucket_name, **report_key},
             result_path="$.evaluation",
             result_selector={"report.$": "States.StringToJson($.Body)"},
         )
-        grants.read_objects.append(gate.report_bucket.arn_for_objects(gate.report_key))
+        readable = gate.report_key
+        for prefix in props.run_scoped_prefixes:
+            if readable.startswith(prefix):
+                readable = f"{prefix}*/{readable[len(prefix) :]}"
+                grants.run_scoped_objects.append(gate.report_bucket.arn_for_objects(readable))
+        grants.read_objects.append(gate.report_bucket.arn_for_objects(readable))
         grants.key(gate.report_bucket.encryption_key)
         self.register_state = self._register()
         self.definition = (
@@ -92,7 +99,12 @@ class PipelineFlow:
 
     def _job(self, name: str, kind: str, arn_kind: str, parameters: dict[str, Any]) -> sfn.CustomState:
         self._grants.job_kinds.add(arn_kind)
-        return self._tasks.job(name, kind, parameters)
+        return self._tasks.job(name, kind, scope_to_run(parameters, self._props.run_scoped_prefixes))
+
+    def _scoped(self, key: str, field: str = "Key") -> dict[str, str]:
+        """``{field: key}``, or ``{field.$: expression}`` when ``key`` is under a run-scoped prefix."""
+        expression = scoped_expression(key, self._props.run_scoped_prefixes)
+        return {field: key} if expression is None else {f"{field}.$": expression}
 
     def _train(self) -> tuple[sfn.IChainable, str]:
         """The training (or tuning) states and the expression naming the training job that made the model."""
@@ -152,7 +164,7 @@ class PipelineFlow:
 
     def _register(self) -> sfn.CustomState:
         props = self._props
-        report = props.gate.report_bucket.s3_url_for_object(props.gate.report_key)
+        report = self._scoped(props.gate.report_bucket.s3_url_for_object(props.gate.report_key), "S3Uri")
         return self._tasks.sdk(
             "RegisterModel",
             "sagemaker:createModelPackage",
@@ -165,7 +177,7 @@ class PipelineFlow:
                     "SupportedContentTypes": _CONTENT_TYPES,
                     "SupportedResponseMIMETypes": _CONTENT_TYPES,
                 },
-                "ModelMetrics": {"ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": report}}},
+                "ModelMetrics": {"ModelQuality": {"Statistics": {"ContentType": "application/json", **report}}},
             },
             result_path="$.registration",
         )

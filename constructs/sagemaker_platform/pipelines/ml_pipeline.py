@@ -27,6 +27,7 @@ from sagemaker_platform.jobs.training import TrainingJobSpec
 from sagemaker_platform.jobs.tuning import TuningJobSpec
 from sagemaker_platform.pipelines.flow import PipelineFlow
 from sagemaker_platform.pipelines.permissions import PipelineGrants
+from sagemaker_platform.pipelines.run_scope import check_prefixes
 from sagemaker_platform.pipelines.targets import BatchTransform, EndpointDeployment
 
 _APPROVAL = ("PendingManualApproval", "Approved")
@@ -94,9 +95,20 @@ class MlPipelineProps:
     deploy_account: str | None = None
     #: Default: 24 hours.
     timeout_hours: int = 24
+    #: Key prefixes (e.g. ``"pipeline/prepared/"``) whose data belongs to one run: every job URI and
+    #: the gate's report under them get the execution name inserted after the prefix, so overlapping
+    #: runs and registered packages never share files. Default: none (locations as in the specs).
+    run_scoped_prefixes: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         errors = PropsErrors("MlPipelineProps")
+        bad_prefixes = check_prefixes(self.run_scoped_prefixes)
+        errors.check(
+            not bad_prefixes,
+            "run_scoped_prefixes",
+            bad_prefixes,
+            "key prefixes ending in '/', without a leading '/', quotes, braces or backslashes",
+        )
         errors.check(
             bool(_PREFIX.fullmatch(self.name_prefix)),
             "name_prefix",

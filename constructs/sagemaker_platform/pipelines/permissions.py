@@ -35,6 +35,8 @@ class PipelineGrants:
     job_kinds: set[str] = field(default_factory=set)
     pass_roles: dict[str, str] = field(default_factory=dict)
     read_objects: list[str] = field(default_factory=list)
+    #: Object ARNs with a '*' for the execution name (run-scoped prefixes).
+    run_scoped_objects: list[str] = field(default_factory=list)
     decrypt_keys: dict[str, str] = field(default_factory=dict)
     grant_keys: dict[str, str] = field(default_factory=dict)
     topics: list[str] = field(default_factory=list)
@@ -60,6 +62,7 @@ class PipelineGrants:
         p = self.name_prefix
         arns = [self.arn(kind, f"{p}-*") for kind in sorted(self.job_kinds)]
         arns.append(self.arn("model-package", f"{p}-models/*"))
+        arns += self.run_scoped_objects
         if self.creates_models:
             arns += [self.arn("model", f"{p}-*"), self.arn("endpoint-config", f"{p}-*")]
         return arns
