@@ -571,7 +571,9 @@ def test_state_machine_checkpoints_are_per_execution(env: Env) -> None:
 
 
 def test_fails_checkpoint_prefix_that_breaks_the_format(env: Env) -> None:
-    with pytest.raises(ValueError, match=r"spot.checkpoint_prefix: got \"ck'pt/\"; allowed: a key prefix without quotes"):
+    with pytest.raises(
+        ValueError, match=r"spot.checkpoint_prefix: got \"ck'pt/\"; allowed: a key prefix without quotes"
+    ):
         env.training(spot=SpotTraining(checkpoint_bucket=env.bucket, checkpoint_prefix="ck'pt/", max_wait_s=90_000))
 
 
