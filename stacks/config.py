@@ -46,11 +46,19 @@ _STAGE_KEYS = {
     "serving",
     "training",
     "fleet",
+    "alarms",
 }
 _SERVING_KEYS = {"instanceType", "minInstances", "maxInstances"}
 _TRAINING_KEYS = {"instanceType", "spot", "qualityThreshold", "approval", "scheduleDays"}
 _APPROVALS = ("PendingManualApproval", "Approved")
 _FLEET_KEYS = {"membersPerStack", "members"}
+#: Endpoint alarm thresholds a stage may set: context key -> (EndpointThresholds field, unit factor).
+ALARM_SIGNALS = {
+    "modelLatencyMs": ("model_latency_us", 1000.0),
+    "invocation5xxPerMinute": ("invocation_5xx", 1.0),
+    "cpuPercent": ("cpu_percent", 1.0),
+    "memoryPercent": ("memory_percent", 1.0),
+}
 _MEMBER_KEYS = {"name", "modelKey", "instanceType", "minInstances", "maxInstances"}
 _INSTANCE_TYPE = r"ml\.[a-z][a-z0-9-]*\.(medium|large|[0-9]*xlarge)"
 
@@ -98,6 +106,8 @@ class StageConfig:
     #: Many small models, one endpoint each (a ModelFleet). Empty: no fleet stack.
     fleet: tuple[FleetMemberConfig, ...] = ()
     fleet_members_per_stack: int = 30
+    #: Endpoint alarm thresholds by EndpointThresholds field: (warning, critical), already in the metric's unit.
+    alarm_thresholds: tuple[tuple[str, float | None, float | None], ...] = ()
 
     @property
     def construct_id(self) -> str:
@@ -228,11 +238,13 @@ def _parse_stage(path: str, item: Any, problems: list[str]) -> StageConfig | Non
         )
     training = _training(item.get("training", {}), path, problems)
     fleet = _fleet(item.get("fleet", {}), f"{path}.fleet", problems, str(name))
+    alarms = _alarms(item.get("alarms", {}), f"{path}.alarms", problems)
     if len(problems) > before:
         return None
     return StageConfig(
         **training,
         **fleet,
+        alarm_thresholds=alarms,
         name=str(name),
         region=str(region),
         account=account,
@@ -290,6 +302,38 @@ def _training(section: Any, path: str, problems: list[str]) -> dict[str, Any]:
         else:
             bad("scheduleDays", "an integer from 1 to 365 (days between retraining runs)")
     return out
+
+
+def _alarms(section: Any, path: str, problems: list[str]) -> tuple[tuple[str, float | None, float | None], ...]:
+    """The stage's ``alarms`` section: per signal ``{"warning": x, "critical": y}`` (either may be left out)."""
+    if not isinstance(section, dict):
+        problems.append(f"'{path}': got {section!r}; allowed: an object with keys {sorted(ALARM_SIGNALS)}")
+        return ()
+    out = []
+    for key, value in section.items():
+        if key not in ALARM_SIGNALS:
+            problems.append(f"'{path}': unknown key {key!r}; allowed: {sorted(ALARM_SIGNALS)}")
+            continue
+        levels = value if isinstance(value, dict) else {}
+        numbers = {k: v for k, v in levels.items() if isinstance(v, int | float) and not isinstance(v, bool) and v > 0}
+        if not levels or set(levels) - {"warning", "critical"} or len(numbers) != len(levels):
+            problems.append(
+                f"'{path}.{key}': got {value!r}; allowed: an object with 'warning' and/or 'critical', numbers > 0"
+            )
+            continue
+        warning, critical = numbers.get("warning"), numbers.get("critical")
+        if warning is not None and critical is not None and warning >= critical:
+            problems.append(f"'{path}.{key}.warning': got {warning!r}; allowed: below critical ({critical!r})")
+            continue
+        field_name, factor = ALARM_SIGNALS[key]
+        out.append(
+            (
+                field_name,
+                None if warning is None else float(warning) * factor,
+                None if critical is None else float(critical) * factor,
+            )
+        )
+    return tuple(sorted(out))
 
 
 def _fleet(section: Any, path: str, problems: list[str], stage: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from aws_cdk import Stack
@@ -16,12 +17,14 @@ from sagemaker_platform import (
     DataQualityMonitorProps,
     EndpointMonitoring,
     EndpointMonitoringProps,
+    EndpointThresholds,
     JobFailureEvents,
     JobFailureEventsProps,
     PipelineMonitoring,
     PipelineMonitoringProps,
     PlatformDashboard,
     PlatformDashboardProps,
+    Thresholds,
 )
 from sagemaker_platform.observability import MonitoredVariant
 from sagemaker_platform.serving import Endpoint
@@ -59,6 +62,11 @@ class MonitoringStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         topic = foundation.alerts.topic
         self.alarms = AlarmFactory(topic, AlarmDefaults(alarm_name_prefix=f"sagemaker-platform-{config.name}"))
+        # Stage differences come from configuration: cdk.json's "alarms" overrides the library defaults.
+        thresholds = replace(
+            EndpointThresholds(),
+            **{name: Thresholds(warning=w, critical=c) for name, w, c in config.alarm_thresholds},
+        )
         endpoints: dict[str, Endpoint] = {
             "AbEndpoint": serving.ab_endpoint,
             "ShadowEndpoint": serving.shadow_endpoint,
@@ -74,6 +82,7 @@ class MonitoringStack(Stack):
                     alarms=self.alarms,
                     asynchronous=endpoint.props.async_inference is not None,
                     rollback_signals=(),
+                    thresholds=thresholds,
                 ),
             )
             for name, endpoint in endpoints.items()

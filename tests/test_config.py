@@ -123,6 +123,18 @@ def test_defaults_apply_to_optional_keys() -> None:
             _stages({**GOOD, "fleet": {"members": [{"name": "x" * 70, "modelKey": "a.tar.gz"}]}}),
             r"fleet.members\[0\].name': got 'xxx",
         ),
+        (
+            _stages({**GOOD, "alarms": {"latencyMs": {"critical": 5}}}),
+            r"'sagemaker-platform.stages\[0\].alarms': unknown key 'latencyMs'; allowed: \['cpuPercent'",
+        ),
+        (
+            _stages({**GOOD, "alarms": {"cpuPercent": {"warning": 90, "critical": 80}}}),
+            r"alarms.cpuPercent.warning': got 90; allowed: below critical \(80\)",
+        ),
+        (
+            _stages({**GOOD, "alarms": {"modelLatencyMs": {"critical": -1}}}),
+            r"alarms.modelLatencyMs': got \{'critical': -1\}; allowed: an object with 'warning' and/or 'critical'",
+        ),
     ],
     ids=[
         "missing",
@@ -155,6 +167,9 @@ def test_defaults_apply_to_optional_keys() -> None:
         "fleet-duplicate-names",
         "fleet-zero-per-stack",
         "fleet-name-too-long",
+        "alarms-unknown-signal",
+        "alarms-warning-above-critical",
+        "alarms-negative",
     ],
 )
 def test_fails_bad_configuration_naming_the_key(raw: Any, key: str) -> None:

@@ -73,3 +73,15 @@ def test_one_dashboard_shows_endpoints_pipeline_and_feature_groups(monitoring: d
     Template.from_json(monitoring).has_resource_properties(
         "AWS::CloudWatch::Dashboard", {"DashboardName": Match.string_like_regexp("prod")}
     )
+
+
+def test_alarm_thresholds_come_from_the_stage_configuration(monitoring: dict[str, Any]) -> None:
+    # cdk.json: prod modelLatencyMs warning 200, critical 500 (the metric is in microseconds).
+    latency = {
+        a["Properties"]["AlarmName"].rsplit("-", 1)[1]: a["Properties"]["Threshold"]
+        for a in _of_type(monitoring, "AWS::CloudWatch::Alarm")
+        if "AbEndpoint" in json.dumps(a["Properties"].get("Dimensions", []))
+        and a["Properties"].get("MetricName") == "ModelLatency"
+        and "champion" in a["Properties"]["AlarmName"]
+    }
+    assert latency == {"warning": 200_000, "critical": 500_000}
