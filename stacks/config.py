@@ -260,14 +260,21 @@ def _parse_stage(path: str, item: Any, problems: list[str]) -> StageConfig | Non
     )
 
 
+def _object(value: Any, path: str, keys: set[str], problems: list[str]) -> dict[str, Any] | None:
+    """``value`` if it is an object (a problem is recorded for each unknown key), else None and a problem."""
+    if not isinstance(value, dict):
+        problems.append(f"'{path}': got {value!r}; allowed: an object with keys {sorted(keys)}")
+        return None
+    unknown = sorted(set(value) - keys)
+    if unknown:
+        problems.append(f"'{path}': unknown keys {unknown}; allowed: {sorted(keys)}")
+    return value
+
+
 def _training(section: Any, path: str, problems: list[str]) -> dict[str, Any]:
     """The stage's ``training`` section as StageConfig fields; problems name the context key."""
-    if not isinstance(section, dict):
-        problems.append(f"'{path}.training': got {section!r}; allowed: an object with keys {sorted(_TRAINING_KEYS)}")
+    if _object(section, f"{path}.training", _TRAINING_KEYS, problems) is None:
         return {}
-    unknown = sorted(set(section) - _TRAINING_KEYS)
-    if unknown:
-        problems.append(f"'{path}.training': unknown keys {unknown}; allowed: {sorted(_TRAINING_KEYS)}")
 
     def bad(key: str, allowed: str) -> None:
         problems.append(f"'{path}.training.{key}': got {section[key]!r}; allowed: {allowed}")
@@ -338,12 +345,8 @@ def _alarms(section: Any, path: str, problems: list[str]) -> tuple[tuple[str, fl
 
 def _fleet(section: Any, path: str, problems: list[str], stage: str) -> dict[str, Any]:
     """The stage's ``fleet`` section as StageConfig fields; problems name the context key."""
-    if not isinstance(section, dict):
-        problems.append(f"'{path}': got {section!r}; allowed: an object with keys {sorted(_FLEET_KEYS)}")
+    if _object(section, path, _FLEET_KEYS, problems) is None:
         return {}
-    unknown = sorted(set(section) - _FLEET_KEYS)
-    if unknown:
-        problems.append(f"'{path}': unknown keys {unknown}; allowed: {sorted(_FLEET_KEYS)}")
     out: dict[str, Any] = {}
     per_stack = section.get("membersPerStack", 30)
     if isinstance(per_stack, int) and not isinstance(per_stack, bool) and 1 <= per_stack <= 40:
@@ -368,13 +371,9 @@ def _fleet(section: Any, path: str, problems: list[str], stage: str) -> dict[str
 
 
 def _fleet_member(raw: Any, path: str, problems: list[str], stage: str) -> FleetMemberConfig | None:
-    if not isinstance(raw, dict):
-        problems.append(f"'{path}': got {raw!r}; allowed: an object with keys {sorted(_MEMBER_KEYS)}")
-        return None
     before = len(problems)
-    unknown = sorted(set(raw) - _MEMBER_KEYS)
-    if unknown:
-        problems.append(f"'{path}': unknown keys {unknown}; allowed: {sorted(_MEMBER_KEYS)}")
+    if _object(raw, path, _MEMBER_KEYS, problems) is None:
+        return None
     name, key = raw.get("name"), raw.get("modelKey")
     # The endpoint is named "<stage>-<name>": SageMaker allows 63 characters.
     if not (
