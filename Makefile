@@ -14,7 +14,7 @@ PIP_FLAGS := --quiet --disable-pip-version-check
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: setup synth test lint clean images clean-images diagrams
+.PHONY: setup synth test lint clean images clean-images diagrams graphviz
 
 setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
 
@@ -39,11 +39,18 @@ synth: $(VENV)/.installed node_modules/.installed
 	rm -rf cdk.out
 	node_modules/.bin/cdk synth '**' --quiet --no-notices
 	$(PY) -m stacks.summary cdk.out
+	@$(MAKE) --no-print-directory graphviz
 	@if command -v dot >/dev/null; then $(PY) -m tools.diagrams cdk.out docs/diagrams; \
 	else echo "diagrams skipped: graphviz is missing (apt-get install graphviz)"; fi
 
+# graphviz draws the diagrams: installed with apt-get when missing and running as root (as CI does).
+graphviz:
+	@command -v dot >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends graphviz >/dev/null; } \
+	  || true
+
 # Pictures of the last synth (synthesizes first if cdk.out is missing); needs graphviz's dot.
-diagrams: $(VENV)/.installed
+diagrams: $(VENV)/.installed graphviz
 	test -f cdk.out/manifest.json || $(MAKE) synth
 	$(PY) -m tools.diagrams cdk.out docs/diagrams
 
