@@ -9,11 +9,24 @@ from typing import Any
 
 from aws_cdk import Token
 
+#: How CDK encodes tokens in strings, in one-element string lists, and as numbers (doubles near -1.888e+289).
+_STRING_TOKEN, _LIST_TOKEN, _NUMBER_TOKENS_BELOW = "${Token[", "#{Token[", -1e288
+
 
 def is_token(value: Any) -> bool:
-    """Return True when ``value`` is an unresolved CDK token (checked at deploy time, not here)."""
-    if isinstance(value, str | int | float | list | dict):
-        return bool(Token.is_unresolved(value))
+    """Return True when ``value`` is an unresolved CDK token (checked at deploy time, not here).
+
+    Answered in Python from CDK's token encodings (as ``Token.is_unresolved`` does), so the
+    thousands of plain values validation sees cost no round trip to the jsii kernel.
+    """
+    if isinstance(value, bool | int):
+        return False
+    if isinstance(value, str):
+        return _STRING_TOKEN in value
+    if isinstance(value, float):
+        return value < _NUMBER_TOKENS_BELOW and bool(Token.is_unresolved(value))
+    if isinstance(value, list):
+        return len(value) == 1 and isinstance(value[0], str) and _LIST_TOKEN in value[0]
     return False
 
 

@@ -16,7 +16,6 @@ from typing import Any
 
 import jsii
 from aws_cdk import (
-    CfnResource,
     IPolicyValidationContext,
     IPolicyValidationPlugin,
     PolicyValidationPluginReport,
@@ -25,6 +24,7 @@ from aws_cdk import (
     Stack,
     Validations,
 )
+from aws_cdk import aws_sagemaker as sagemaker
 from constructs import IConstruct
 
 PACK_NAME = "SageMakerPlatform"
@@ -162,7 +162,8 @@ def _feature_group_constructs(app: IConstruct) -> dict[tuple[str, str], IConstru
     """(template file name, logical ID) -> the CfnResource of every feature group in the app."""
     found: dict[tuple[str, str], IConstruct] = {}
     for node in app.node.find_all():
-        if isinstance(node, CfnResource) and node.cfn_resource_type == FEATURE_GROUP_TYPE:
+        # By class, not by cfn_resource_type: reading the type of every resource is a jsii round trip each.
+        if isinstance(node, sagemaker.CfnFeatureGroup):
             stack = Stack.of(node)
             found[(stack.template_file, str(stack.resolve(node.logical_id)))] = node
     return found
