@@ -30,12 +30,14 @@ def make_app(outdir: Path | str | None = None, **context: Any) -> App:
     """An App with the project's feature flags.
 
     CDK's built-in CloudFormation validation is switched off (~2 s per process): cfn-lint runs
-    over every template of the reference app instead, in ``test_reference_app.py``.
+    over every template of the reference app instead, in ``test_reference_app.py``. Asset staging
+    is off too (templates are the same; copying the container folders into every test's cloud
+    assembly cost 0.2-0.4 s per synth, see BENCHMARKS.md).
     """
     flags = {k: v for k, v in cdk_context().items() if k.startswith("@aws-cdk") or k.startswith("aws:")}
     return App(
         outdir=str(outdir) if outdir else None,
-        context={**flags, **context},
+        context={**flags, "aws:cdk:disable-asset-staging": True, **context},
         builtin_cloud_formation_validation=False,
     )
 

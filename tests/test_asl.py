@@ -19,6 +19,8 @@ from tests import sfn_interpreter as si
 from tests.harness import SynthResult, require_tool, run
 from tests.pipeline_apps import SHAPES, PipelineApp
 
+pytestmark = pytest.mark.slow  # runs the validator as a Node subprocess
+
 VALIDATOR = Path(__file__).resolve().parent.parent / "node_modules" / ".bin" / "asl-validator"
 
 

@@ -83,6 +83,7 @@ def test_nag_packs_are_clean(built: DeliveryApp) -> None:
     assert built.error is None, built.error
 
 
+@pytest.mark.slow
 def test_cfn_lint_reports_nothing_for_the_pipeline_and_the_stages_it_deploys(built: DeliveryApp) -> None:
     cfn_lint = venv_tool("cfn-lint")
     assert cfn_lint
@@ -93,6 +94,7 @@ def test_cfn_lint_reports_nothing_for_the_pipeline_and_the_stages_it_deploys(bui
     assert result.returncode == 0, result.stdout
 
 
+@pytest.mark.slow
 def test_checkov_finds_no_failed_checks_in_the_pipeline_and_the_stack_it_adds_to(built: DeliveryApp) -> None:
     (serving,) = built.outdir.glob("assembly-Prod/ProdServing*.template.json")
     failed, passed = run_checkov("-f", str(built.outdir / "Delivery.template.json"), "-f", str(serving))

@@ -118,6 +118,7 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> BigFleet:
     return BigFleet(outdir=outdir, fleet=fleet, error=error)
 
 
+@pytest.mark.slow
 def test_200_endpoints_synthesize_with_every_stack_within_limits(big: BigFleet) -> None:
     assert big.error is None, big.error
     found = templates(big.outdir)
@@ -139,17 +140,20 @@ def test_200_endpoints_synthesize_with_every_stack_within_limits(big: BigFleet) 
     assert {r["Type"] for r in parent["Resources"].values()} == {"AWS::CloudFormation::Stack"}
 
 
+@pytest.mark.slow
 def test_200_endpoints_reference_the_foundation_without_per_member_outputs(big: BigFleet) -> None:
     foundation = next(t for n, t in templates(big.outdir).items() if n.startswith("DevFoundation"))
     # One output per shared value (key, bucket, subnets, security group, topic, VPC), not per member.
     assert len(foundation.get("Outputs", {})) <= 12, sorted(foundation["Outputs"])
 
 
+@pytest.mark.slow
 def test_200_endpoints_are_nag_clean(big: BigFleet) -> None:
     report = json.loads((big.outdir / "validation-report.json").read_text())
     assert not violations(report), "\n".join(violations(report)[:20])
 
 
+@pytest.mark.slow
 def test_members_fill_stacks_in_order(big: BigFleet) -> None:
     assert sorted(big.fleet.stacks) == list(range(7))
     assert big.fleet.stack_of("model-000") is big.fleet.stacks[0]
@@ -226,6 +230,7 @@ def test_small_fleet_is_nag_clean(small: SmallFleet) -> None:
     assert small.error is None, small.error
 
 
+@pytest.mark.slow
 def test_small_fleet_is_cfn_lint_clean(small: SmallFleet) -> None:
     cfn_lint = venv_tool("cfn-lint")
     assert cfn_lint
@@ -235,6 +240,7 @@ def test_small_fleet_is_cfn_lint_clean(small: SmallFleet) -> None:
     assert result.returncode == 0, result.stdout
 
 
+@pytest.mark.slow
 def test_small_fleet_is_checkov_clean(small: SmallFleet) -> None:
     args = [a for p in sorted(small.outdir.glob("*.template.json")) for a in ("-f", str(p))]
     failed, passed = run_checkov(*args)

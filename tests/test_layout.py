@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 import constructs
+import pytest
 from setuptools import find_packages
 
 import sagemaker_platform
@@ -89,12 +90,13 @@ def test_synth_target_selects_every_stack_in_every_stage() -> None:
     assert re.search(r"cdk synth '\*\*'", makefile)
 
 
+@pytest.mark.slow
 def test_ruff_and_mypy_strict_are_clean() -> None:
     from tests.harness import run, venv_tool
 
     ruff, mypy = venv_tool("ruff"), venv_tool("mypy")
     assert ruff and mypy, "ruff and mypy are dev dependencies"
-    lint = run([ruff, "check", "constructs", "stacks", "tests", "tools", "scripts", "app.py"], cwd=REPO)
+    lint = run([ruff, "check", "constructs", "stacks", "tests", "tools", "scripts", "benchmarks", "app.py"], cwd=REPO)
     assert lint.returncode == 0, lint.stdout
     types = run([mypy], cwd=REPO)  # strict, configured in pyproject.toml
     assert types.returncode == 0, types.stdout

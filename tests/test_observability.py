@@ -297,6 +297,7 @@ def test_nag_packs_are_clean(built: MonitoredPlatform) -> None:
     assert built.error is None, built.error
 
 
+@pytest.mark.slow
 def test_cfn_lint_reports_nothing(built: MonitoredPlatform) -> None:
     cfn_lint = venv_tool("cfn-lint")
     assert cfn_lint
@@ -304,6 +305,7 @@ def test_cfn_lint_reports_nothing(built: MonitoredPlatform) -> None:
     assert result.returncode == 0, result.stdout
 
 
+@pytest.mark.slow
 def test_checkov_finds_no_failed_checks(built: MonitoredPlatform) -> None:
     failed, passed = run_checkov("-f", str(built.template_path))
     assert not failed, failed

@@ -33,12 +33,14 @@ def test_nag_packs_and_our_rules_are_clean(shaped: PipelineApp) -> None:
     assert job_request_findings(shaped.template) == []
 
 
+@pytest.mark.slow
 def test_checkov_finds_no_failed_checks(shaped: PipelineApp) -> None:
     failed, passed = run_checkov("-f", str(shaped.outdir / "Pipeline.template.json"))
     assert not failed, failed
     assert passed > 50
 
 
+@pytest.mark.slow
 def test_cfn_lint_reports_nothing(shaped: PipelineApp) -> None:
     cfn_lint = venv_tool("cfn-lint")
     assert cfn_lint

@@ -110,6 +110,7 @@ def test_every_stage_and_stack_is_synthesized(reference: SynthResult) -> None:
     assert len(nested) == 2, "dev's 3 fleet members at 2 per stack make 2 nested stacks"
 
 
+@pytest.mark.slow
 def test_cfn_lint_reports_nothing(reference: SynthResult) -> None:
     cfn_lint = venv_tool("cfn-lint")
     assert cfn_lint, "cfn-lint is a dev dependency; run `make test` to install it"

@@ -58,6 +58,7 @@ def test_every_plugin_fails_an_unsafe_feature_group(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_cfn_lint_reports_nothing(fs_app: FeatureStoreApp) -> None:
     cfn_lint = venv_tool("cfn-lint")
     assert cfn_lint, "cfn-lint is a dev dependency; run `make test` to install it"
