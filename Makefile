@@ -2,6 +2,7 @@
 #   make synth   set up, synthesize every stack of every stage into cdk.out/, print a summary
 #   make test    set up, run the whole test suite (unit tests plus every referee)
 #   make diagrams  architecture and state machine pictures of the synthesized app (docs/diagrams/)
+#   make bench     benchmarks (synthesis, serving, training), written into BENCHMARKS.md; never part of `make test`
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -14,7 +15,7 @@ PIP_FLAGS := --quiet --disable-pip-version-check
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: setup synth test lint clean images clean-images diagrams graphviz
+.PHONY: setup synth test lint clean images clean-images diagrams graphviz bench
 
 setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
 
@@ -66,9 +67,15 @@ images: $(VENV)/.installed
 clean-images: $(VENV)/.installed
 	$(PY) -m sagemaker_platform.local clean
 
+# On demand only: about 25 minutes; each benchmark installs what it needs (.venv-bench, apt packages).
+bench: $(VENV)/.installed
+	$(PY) -m benchmarks.synth
+	$(PY) -m benchmarks.serving
+	$(PY) -m benchmarks.training
+
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check constructs stacks tests tools scripts app.py
+	$(VENV)/bin/ruff check constructs stacks tests tools scripts benchmarks app.py
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf cdk.out $(VENV) $(CHECKOV_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out $(VENV) $(CHECKOV_VENV) .venv-bench .venv-bench-synth benchmarks/out node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -88,6 +88,7 @@ class PipelineFlow:
             if readable.startswith(prefix):
                 readable = f"{prefix}*/{readable[len(prefix) :]}"
                 grants.run_scoped_objects.append(gate.report_bucket.arn_for_objects(readable))
+                break
         grants.read_objects.append(gate.report_bucket.arn_for_objects(readable))
         grants.key(gate.report_bucket.encryption_key)
         self.register_state = self._register()
