@@ -11,9 +11,12 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
+from moto import mock_aws
 from moto.core.responses import ActionResult
 from moto.sagemaker.models import sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
@@ -210,3 +213,18 @@ def install_text_bodies(monkeypatch: Any) -> None:
             result["Body"] = result["Body"].read().decode("utf-8")
 
     monkeypatch.setattr(StateTaskServiceAwsSdk, "_eval_service_task", eval_service_task)
+
+
+@contextmanager
+def interpreter(monkeypatch: Any, *, rollback: bool = False) -> Iterator[None]:
+    """moto with its Step Functions interpreter on, fake credentials, and the harness's patches above."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(name, value)
+    install_update_endpoint(monkeypatch, rollback=rollback)
+    install_text_bodies(monkeypatch)
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        yield

@@ -15,7 +15,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 from moto.sns.models import sns_backends
 
 from tests import sfn_interpreter as si
@@ -80,17 +79,9 @@ class World:
 def world(
     pipeline_app: Callable[[str], PipelineApp], monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> Iterator[World]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": si.REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    si.install_update_endpoint(monkeypatch, rollback=getattr(request, "param", {}).get("rollback", False))
-    si.install_text_bodies(monkeypatch)
-    shape = getattr(request, "param", {}).get("shape", "deploy")
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        yield World(pipeline_app(shape))
+    param = getattr(request, "param", {})
+    with si.interpreter(monkeypatch, rollback=param.get("rollback", False)):
+        yield World(pipeline_app(param.get("shape", "deploy")))
 
 
 def test_metric_above_threshold_registers_and_deploys_to_the_challenger(world: World) -> None:

@@ -22,7 +22,6 @@ from typing import Any
 import boto3
 import pytest
 from aws_cdk.assertions import Template
-from moto import mock_aws
 from moto.sns.models import sns_backends
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
@@ -160,15 +159,7 @@ def world(
     monkeypatch: pytest.MonkeyPatch,
     request: pytest.FixtureRequest,
 ) -> Iterator[StageWorld]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": si.REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    si.install_update_endpoint(monkeypatch)
-    si.install_text_bodies(monkeypatch)
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+    with si.interpreter(monkeypatch):
         yield StageWorld(request.param, templates, exports)
 
 

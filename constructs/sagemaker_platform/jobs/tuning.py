@@ -147,26 +147,21 @@ class TuningJobSpec:
         if "HyperParameters" in training:
             definition["StaticHyperParameters"] = training["HyperParameters"]
         ranges: dict[str, Any] = {}
-        if self.integer_ranges:
-            ranges["IntegerParameterRanges"] = [
-                {
-                    "Name": r.name,
-                    "MinValue": str(r.min_value),
-                    "MaxValue": str(r.max_value),
-                    "ScalingType": r.scaling.value,
-                }
-                for r in self.integer_ranges
-            ]
-        if self.continuous_ranges:
-            ranges["ContinuousParameterRanges"] = [
-                {
-                    "Name": r.name,
-                    "MinValue": str(r.min_value),
-                    "MaxValue": str(r.max_value),
-                    "ScalingType": r.scaling.value,
-                }
-                for r in self.continuous_ranges
-            ]
+        numeric: dict[str, Sequence[IntegerRange | ContinuousRange]] = {
+            "IntegerParameterRanges": self.integer_ranges,
+            "ContinuousParameterRanges": self.continuous_ranges,
+        }
+        for field_name, numeric_ranges in numeric.items():
+            if numeric_ranges:
+                ranges[field_name] = [
+                    {
+                        "Name": r.name,
+                        "MinValue": str(r.min_value),
+                        "MaxValue": str(r.max_value),
+                        "ScalingType": r.scaling.value,
+                    }
+                    for r in numeric_ranges
+                ]
         if self.categorical_ranges:
             ranges["CategoricalParameterRanges"] = [
                 {"Name": c.name, "Values": list(c.values)} for c in self.categorical_ranges

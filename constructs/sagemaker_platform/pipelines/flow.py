@@ -11,7 +11,7 @@ from constructs import Construct
 from sagemaker_platform.jobs.common import run_time_job_name
 from sagemaker_platform.jobs.tuning import TuningJobSpec
 from sagemaker_platform.pipelines.permissions import PipelineGrants
-from sagemaker_platform.pipelines.run_scope import scope_to_run, scoped_expression
+from sagemaker_platform.pipelines.run_scope import scope_to_run, scoped_expression, scoped_pattern
 from sagemaker_platform.pipelines.targets import ROLLING_OUT, BatchTransform, EndpointDeployment
 from sagemaker_platform.pipelines.tasks import TaskFactory
 from sagemaker_platform.serving.updates import endpoint_update_requests
@@ -59,9 +59,7 @@ class PipelineFlow:
         for role in props.job_roles:
             grants.pass_role(role.role_arn)
 
-        prepare = self._job(
-            "Prepare", "ProcessingJob", "processing-job", props.prepare.to_state_machine_parameters(f"{p}-prep")
-        )
+        prepare = self._job("Prepare", "ProcessingJob", props.prepare.to_state_machine_parameters(f"{p}-prep"))
         train, training_job_name = self._train()
         describe = self._tasks.sdk(
             "DescribeModel",
@@ -73,7 +71,7 @@ class PipelineFlow:
                 "ModelDataUrl.$": "$.ModelArtifacts.S3ModelArtifacts",
             },
         )
-        evaluate = self._job("Evaluate", "ProcessingJob", "processing-job", self._evaluate_parameters())
+        evaluate = self._job("Evaluate", "ProcessingJob", self._evaluate_parameters())
         gate = props.gate
         report_key = self._scoped(gate.report_key)
         read_report = self._tasks.sdk(
@@ -83,13 +81,11 @@ class PipelineFlow:
             result_path="$.evaluation",
             result_selector={"report.$": "States.StringToJson($.Body)"},
         )
-        readable = gate.report_key
-        for prefix in props.run_scoped_prefixes:
-            if readable.startswith(prefix):
-                readable = f"{prefix}*/{readable[len(prefix) :]}"
-                grants.run_scoped_objects.append(gate.report_bucket.arn_for_objects(readable))
-                break
-        grants.read_objects.append(gate.report_bucket.arn_for_objects(readable))
+        pattern = scoped_pattern(gate.report_key, props.run_scoped_prefixes)
+        report_objects = gate.report_bucket.arn_for_objects(pattern or gate.report_key)
+        grants.read_objects.append(report_objects)
+        if pattern is not None:
+            grants.run_scoped_objects.append(report_objects)
         grants.key(gate.report_bucket.encryption_key)
         self.register_state = self._register()
         self.definition = (
@@ -98,8 +94,8 @@ class PipelineFlow:
 
     # --- training -----------------------------------------------------------------------------
 
-    def _job(self, name: str, kind: str, arn_kind: str, parameters: dict[str, Any]) -> sfn.CustomState:
-        self._grants.job_kinds.add(arn_kind)
+    def _job(self, name: str, kind: str, parameters: dict[str, Any]) -> sfn.CustomState:
+        self._grants.job_kinds.add(kind)
         return self._tasks.job(name, kind, scope_to_run(parameters, self._props.run_scoped_prefixes))
 
     def _scoped(self, key: str, field: str = "Key") -> dict[str, str]:
@@ -111,11 +107,10 @@ class PipelineFlow:
         """The training (or tuning) states and the expression naming the training job that made the model."""
         p, spec = self._props.name_prefix, self._props.train
         if isinstance(spec, TuningJobSpec):
-            self._grants.job_kinds.add("training-job")  # SageMaker names the tuning's jobs after it
+            self._grants.job_kinds.add("TrainingJob")  # SageMaker names the tuning's jobs after it
             tune = self._job(
                 "Tune",
                 "HyperParameterTuningJob",
-                "hyper-parameter-tuning-job",
                 spec.to_state_machine_parameters(f"{p}-tune"),
             )
             best = self._tasks.sdk(
@@ -126,7 +121,7 @@ class PipelineFlow:
                 result_selector={"BestTrainingJobName.$": "$.BestTrainingJob.TrainingJobName"},
             )
             return tune.next(best), "$.tuning.BestTrainingJobName"
-        train = self._job("Train", "TrainingJob", "training-job", spec.to_state_machine_parameters(f"{p}-train"))
+        train = self._job("Train", "TrainingJob", spec.to_state_machine_parameters(f"{p}-train"))
         return train, run_time_job_name(f"{p}-train")
 
     def _evaluate_parameters(self) -> dict[str, Any]:
@@ -280,4 +275,4 @@ class PipelineFlow:
         del parameters["ModelName"]
         parameters["ModelName.$"] = self._model_name
         self._grants.key(deploy.spec.key, for_resources=True)
-        return self._job("Transform", "TransformJob", "transform-job", parameters)
+        return self._job("Transform", "TransformJob", parameters)

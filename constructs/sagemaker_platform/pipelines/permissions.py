@@ -10,19 +10,14 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
 from sagemaker_platform.foundations.roles import SAGEMAKER_SERVICE
+from sagemaker_platform.pipelines.tasks import JOB_KINDS
 
 #: The EventBridge rules Step Functions manages to learn that a ``.sync`` job finished.
 _SYNC_RULES = {
-    "processing-job": "StepFunctionsGetEventsForSageMakerProcessingJobsRule",
-    "training-job": "StepFunctionsGetEventsForSageMakerTrainingJobsRule",
-    "hyper-parameter-tuning-job": "StepFunctionsGetEventsForSageMakerTuningJobsRule",
-    "transform-job": "StepFunctionsGetEventsForSageMakerTransformJobsRule",
-}
-_JOB_ACTIONS = {
-    "processing-job": "ProcessingJob",
-    "training-job": "TrainingJob",
-    "hyper-parameter-tuning-job": "HyperParameterTuningJob",
-    "transform-job": "TransformJob",
+    "ProcessingJob": "StepFunctionsGetEventsForSageMakerProcessingJobsRule",
+    "TrainingJob": "StepFunctionsGetEventsForSageMakerTrainingJobsRule",
+    "HyperParameterTuningJob": "StepFunctionsGetEventsForSageMakerTuningJobsRule",
+    "TransformJob": "StepFunctionsGetEventsForSageMakerTransformJobsRule",
 }
 
 
@@ -32,6 +27,7 @@ class PipelineGrants:
 
     stack: Stack
     name_prefix: str
+    #: Job kinds the pipeline starts, as in ``JOB_KINDS`` (e.g. ``"TrainingJob"``).
     job_kinds: set[str] = field(default_factory=set)
     pass_roles: dict[str, str] = field(default_factory=dict)
     read_objects: list[str] = field(default_factory=list)
@@ -60,7 +56,7 @@ class PipelineGrants:
     def wildcard_arns(self) -> list[str]:
         """ARNs ending in ``*``: names made at run time under this pipeline's prefix."""
         p = self.name_prefix
-        arns = [self.arn(kind, f"{p}-*") for kind in sorted(self.job_kinds)]
+        arns = [self.arn(JOB_KINDS[kind], f"{p}-*") for kind in sorted(self.job_kinds)]
         arns.append(self.arn("model-package", f"{p}-models/*"))
         arns += self.run_scoped_objects
         if self.creates_models:
@@ -70,11 +66,11 @@ class PipelineGrants:
     def statements(self) -> Sequence[iam.PolicyStatement]:
         p = self.name_prefix
         kinds = sorted(self.job_kinds)
-        jobs = [f"sagemaker:{verb}{_JOB_ACTIONS[kind]}" for kind in kinds for verb in ("Create", "Describe", "Stop")]
+        jobs = [f"sagemaker:{verb}{kind}" for kind in kinds for verb in ("Create", "Describe", "Stop")]
         out = [
             iam.PolicyStatement(
                 actions=[*jobs, "sagemaker:AddTags", "sagemaker:ListTags"],
-                resources=[self.arn(kind, f"{p}-*") for kind in kinds],
+                resources=[self.arn(JOB_KINDS[kind], f"{p}-*") for kind in kinds],
             ),
             iam.PolicyStatement(
                 actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],

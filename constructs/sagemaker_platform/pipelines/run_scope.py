@@ -17,15 +17,26 @@ _S3_FIELDS = ("S3Uri", "S3OutputPath")
 _URI = re.compile(r"(s3://[^/]+/)(.*)")
 
 
-def scoped_expression(uri: str, prefixes: Sequence[str]) -> str | None:
-    """A States.Format expression for ``uri`` with the execution name after its run-scoped prefix, if any."""
+def _split(uri: str, prefixes: Sequence[str]) -> tuple[str, str] | None:
+    """(everything up to and including the run-scoped prefix, the rest) of ``uri``, or None if none applies."""
     match = _URI.fullmatch(uri)
     key = match.group(2) if match else uri
     for prefix in prefixes:
         if key.startswith(prefix):
-            head = uri[: len(uri) - len(key)] + prefix
-            return f"States.Format('{head}{{}}/{key[len(prefix) :]}', $$.Execution.Name)"
+            return uri[: len(uri) - len(key)] + prefix, key[len(prefix) :]
     return None
+
+
+def scoped_expression(uri: str, prefixes: Sequence[str]) -> str | None:
+    """A States.Format expression for ``uri`` with the execution name after its run-scoped prefix, if any."""
+    split = _split(uri, prefixes)
+    return None if split is None else f"States.Format('{split[0]}{{}}/{split[1]}', $$.Execution.Name)"
+
+
+def scoped_pattern(key: str, prefixes: Sequence[str]) -> str | None:
+    """``key`` with ``*`` where the execution name goes (for IAM resources), if it is run-scoped."""
+    split = _split(key, prefixes)
+    return None if split is None else f"{split[0]}*/{split[1]}"
 
 
 def scope_to_run(parameters: Any, prefixes: Sequence[str]) -> Any:

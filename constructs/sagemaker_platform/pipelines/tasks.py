@@ -16,7 +16,7 @@ RETRYABLE = [
     "States.Timeout",
 ]
 
-#: Job kinds with a ``.sync`` integration, and where each one's result goes in the state.
+#: Job kinds with a ``.sync`` integration, and the resource type of their ARNs.
 JOB_KINDS = {
     "ProcessingJob": "processing-job",
     "TrainingJob": "training-job",
