@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Annotations, Duration, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_events as events
 
@@ -99,6 +99,14 @@ class PipelineApp:
                 "deploy": EndpointDeployment(endpoint=self.endpoint, variant_name="challenger", poll_interval_s=1),
                 "schedule": events.Schedule.rate(Duration.days(7)),
                 "deploy_account": "210987654321",
+                "inference_image_repository": ecr.Repository(
+                    s,
+                    "InferenceRepository",
+                    image_scan_on_push=True,
+                    image_tag_mutability=ecr.TagMutability.IMMUTABLE,
+                    encryption=ecr.RepositoryEncryption.KMS,
+                    encryption_key=keys.models,
+                ),
             }
         elif shape == "tune-transform":
             extra = {
@@ -114,6 +122,8 @@ class PipelineApp:
                     ),
                     model_role=role,
                 ),
+                # No inference_image_repository: the pipeline warns that pulls are left to grant.
+                "deploy_account": "210987654321",
             }
         self.props = MlPipelineProps(
             name_prefix="churn",
@@ -164,6 +174,13 @@ class PipelineApp:
             **extra,
         )
         self.pipeline = MlPipeline(s, "Pipeline", self.props)
+        #: The pipeline's own warnings, read before the test app acknowledges them.
+        self.warnings = [str(m.data) for m in self.pipeline.node.metadata if m.type == "aws:cdk:warning"]
+        if shape == "tune-transform":
+            Annotations.of(self.pipeline).acknowledge_warning(
+                "sagemaker-platform:deploy-account-access",
+                "The test's inference image lives in a repository granted outside this app.",
+            )
         add_nag_packs(self.app)
         try:
             self.app.synth()

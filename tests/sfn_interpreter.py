@@ -215,6 +215,17 @@ def install_text_bodies(monkeypatch: Any) -> None:
     monkeypatch.setattr(StateTaskServiceAwsSdk, "_eval_service_task", eval_service_task)
 
 
+def record_retry_waits(monkeypatch: Any) -> list[float]:
+    """Make the interpreter's Retry waits instant, recording each interval (seconds) it would have slept."""
+    from types import SimpleNamespace
+
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+
+    waits: list[float] = []
+    monkeypatch.setattr(retrier_decl, "time", SimpleNamespace(sleep=waits.append))
+    return waits
+
+
 @contextmanager
 def interpreter(monkeypatch: Any, *, rollback: bool = False) -> Iterator[None]:
     """moto with its Step Functions interpreter on, fake credentials, and the harness's patches above."""

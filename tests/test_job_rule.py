@@ -170,3 +170,21 @@ def test_every_reference_template_passes_the_rule(reference: SynthResult) -> Non
 
     for path in reference.template_paths():
         assert job_request_findings(json.loads(path.read_text())) == [], path.name
+
+
+def test_no_volume_key_is_required_on_instance_storage_types() -> None:
+    state = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sagemaker:createTrainingJob.sync",
+        "Parameters": {
+            "VpcConfig": {"Subnets": ["s"]},
+            "EnableNetworkIsolation": True,
+            "EnableInterContainerTrafficEncryption": True,
+            "ResourceConfig": {"InstanceType": "ml.g5.xlarge"},
+            "OutputDataConfig": {"KmsKeyId": "k"},
+        },
+    }
+    assert [f for f in job_request_findings(_template(extra_states=[state])) if "Extra0" in f] == []
+    state["Parameters"]["ResourceConfig"] = {"InstanceType": "ml.m5.xlarge"}
+    findings = [f for f in job_request_findings(_template(extra_states=[state])) if "Extra0" in f]
+    assert any("ResourceConfig.VolumeKmsKeyId must be a volume KMS key" in f for f in findings), findings

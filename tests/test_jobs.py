@@ -588,3 +588,67 @@ def test_fails_multi_node_spark_without_self_referencing_group(env: Env) -> None
     security = JobSecurity(network=network, volume_key=env.key, output_key=env.key)
     with pytest.raises(ValueError, match=r"security.network: got 'no self-referencing security group'"):
         _spark(env, security=security)
+
+
+# --- instance types with NVMe instance storage: SageMaker refuses VolumeKmsKeyId ----------------
+
+
+def _storage_specs(env: Env, instance_type: str) -> dict[str, Any]:
+    compute = JobCompute(instance_type=instance_type)
+    auc = MetricDefinition(name="validation:auc", regex=r"validation:auc=([0-9.]+)")
+    training = env.training(compute=compute, metric_definitions=[auc])
+    return {
+        "CreateTrainingJob": training,
+        "CreateProcessingJob": ProcessingJobSpec(
+            image_uri=IMAGE, role_arn=ROLE, security=env.security, entrypoint=["process"], compute=compute
+        ),
+        "CreateTransformJob": TransformJobSpec(
+            model_name="m",
+            input_bucket=env.bucket,
+            input_prefix="in/",
+            output_bucket=env.bucket,
+            output_prefix="out/",
+            key=env.key,
+            compute=compute,
+        ),
+        "CreateHyperParameterTuningJob": TuningJobSpec(
+            training=training,
+            objective_metric="validation:auc",
+            integer_ranges=[IntegerRange(name="max_depth", min_value=3, max_value=9)],
+        ),
+    }
+
+
+def _volume_key(operation: str, request: dict[str, Any]) -> Any:
+    section = {
+        "CreateTrainingJob": lambda r: r["ResourceConfig"],
+        "CreateProcessingJob": lambda r: r["ProcessingResources"]["ClusterConfig"],
+        "CreateTransformJob": lambda r: r["TransformResources"],
+        "CreateHyperParameterTuningJob": lambda r: r["TrainingJobDefinition"]["ResourceConfig"],
+    }[operation](request)
+    return section.get("VolumeKmsKeyId")
+
+
+@pytest.mark.parametrize("instance_type", ["ml.c5d.xlarge", "ml.g5.2xlarge", "ml.p4d.24xlarge", "ml.m6id.large"])
+def test_jobs_on_instance_storage_leave_out_the_volume_key_and_say_why(env: Env, instance_type: str) -> None:
+    from sagemaker_platform.jobs.common import InstanceStorageWarning
+
+    for operation, spec in _storage_specs(env, instance_type).items():
+        with pytest.warns(InstanceStorageWarning, match=f"no VolumeKmsKeyId because {re.escape(instance_type)}"):
+            request = spec.to_request("job-001")
+        _validate(operation, request)
+        assert _volume_key(operation, request) is None, operation
+        assert spec.notes and "NVMe instance storage" in spec.notes[0]
+        assert "VolumeKmsKeyId" not in str(spec.to_state_machine_parameters("job"))
+
+
+@pytest.mark.parametrize("instance_type", ["ml.m5.xlarge", "ml.c5.2xlarge", "ml.p3.2xlarge", "ml.g4.xlarge"])
+def test_jobs_on_ebs_instance_types_keep_the_volume_key(env: Env, instance_type: str) -> None:
+    import warnings
+
+    for operation, spec in _storage_specs(env, instance_type).items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            request = spec.to_request("job-001")
+        assert _volume_key(operation, request) == env.key.key_arn, operation
+        assert spec.notes == ()

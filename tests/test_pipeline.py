@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from sagemaker_platform.compliance import job_request_findings
 from sagemaker_platform.pipelines import RETRYABLE, EndpointDeployment
@@ -78,6 +78,14 @@ def test_every_task_retries_and_notifies_then_fails(built: PipelineApp) -> None:
             {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "NotifyFailure"}
         ]
     assert states["NotifyFailure"]["Next"] == "Failed" and states["Failed"]["Type"] == "Fail"
+
+
+def test_the_failure_notice_retries_and_still_fails_if_sns_refuses(built: PipelineApp) -> None:
+    notify = built.definition["States"]["NotifyFailure"]
+    (retry,) = notify["Retry"]
+    assert retry["ErrorEquals"] == ["States.ALL"] and retry["MaxAttempts"] >= 3 and retry["BackoffRate"] > 1
+    # The run's own error stays at $.error for the Fail state's cause.
+    assert notify["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.notificationError", "Next": "Failed"}]
 
 
 def test_job_names_are_made_at_run_time(built: PipelineApp) -> None:
@@ -248,6 +256,42 @@ def test_deploy_account_may_read_the_model_package_group(pipeline_app: Callable[
         "sagemaker:ListModelPackages",
     ]
     assert "210987654321:root" in json.dumps(statement["Principal"])
+
+
+def test_deploy_account_may_read_the_artifacts_and_their_key(pipeline_app: Callable[[str], PipelineApp]) -> None:
+    app = pipeline_app("deploy")
+    t = Template.from_stack(app.stack)
+    external = {"AWS": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::210987654321:root"]]}}
+    t.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Sid": "DeployAccountReadsModelArtifacts", "Action": "s3:GetObject",
+                                        "Principal": external})]
+                )
+            }
+        },
+    )  # fmt: skip
+    key_statements = [
+        statement
+        for key in t.find_resources("AWS::KMS::Key").values()
+        for statement in key["Properties"]["KeyPolicy"]["Statement"]
+        if statement.get("Principal") == external
+    ]
+    assert [s["Action"] for s in key_statements] == ["kms:Decrypt"]
+    (repository,) = t.find_resources("AWS::ECR::Repository").values()
+    (pull,) = repository["Properties"]["RepositoryPolicyText"]["Statement"]
+    assert pull["Principal"] == external and "ecr:BatchGetImage" in pull["Action"]
+    assert not Annotations.from_stack(app.stack).find_warning("*", Match.string_like_regexp("deploy_account"))
+
+
+def test_deploy_account_access_left_to_grant_is_named(pipeline_app: Callable[[str], PipelineApp]) -> None:
+    # The image lives in a repository this app was not told about: the warning says what is left to grant.
+    (warning,) = [w for w in pipeline_app("tune-transform").warnings if "deploy_account" in w]
+    assert "deploy_account 210987654321 can read the model package group" in warning
+    assert "pulls of inference_image_uri (set inference_image_repository" in warning
+    assert "bucket is imported" not in warning and "key is imported" not in warning
 
 
 def test_tuning_takes_the_best_job_and_transform_replaces_the_model(pipeline_app: Callable[[str], PipelineApp]) -> None:

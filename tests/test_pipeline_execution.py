@@ -138,6 +138,19 @@ def test_failing_task_notifies_and_fails(world: World) -> None:
     assert world.packages() == []
 
 
+def test_failure_notice_retries_and_the_run_still_fails_with_its_own_error(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits = si.record_retry_waits(monkeypatch)
+    boto3.client("sns", region_name=si.REGION).delete_topic(TopicArn=world.topic_arn)  # SNS now refuses
+    result = world.run()
+    assert result["status"] == "FAILED"
+    assert result["states"][-3:] == ["ReadEvaluation", "NotifyFailure", "Failed"]
+    assert waits == [2, 4, 8, 16, 32, 64], "six retries with backoff before giving up on the notice"
+    # The cause is the run's failure (NoSuchKey), not the notifier's.
+    assert result["error"] == "PipelineFailed" and "NoSuchKey" in result["cause"]
+
+
 @pytest.mark.parametrize("world", [{"rollback": True}], indirect=True)
 def test_rolled_back_deployment_notifies_and_fails(world: World) -> None:
     world.report(auc=0.91)

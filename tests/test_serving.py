@@ -358,6 +358,8 @@ def test_blue_green_with_auto_rollback_on_default_alarms(built: Template) -> Non
     alarms = endpoint["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
     assert len(alarms) == 4  # 5xx and latency for each of the two production variants
     assert endpoint["RetainAllVariantProperties"] is True, "autoscaling owns the instance counts"
+    # ...but not the weights: a weight changed in code must reach the endpoint on the next deploy.
+    assert endpoint["ExcludeRetainedVariantProperties"] == [{"VariantPropertyType": "DesiredWeight"}]
     assert endpoint["EndpointName"] == endpoint["EndpointName"].strip() and len(endpoint["EndpointName"]) <= 63
 
 

@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from sagemaker_platform.serving.variants import has_instance_storage
+
 _TOKEN = "__TOKEN__"
 _JOB_TASK = re.compile(
     r"arn:[^:]*:states:::sagemaker:create(TrainingJob|ProcessingJob|HyperParameterTuningJob|TransformJob|Model)"
@@ -74,6 +76,13 @@ _REQUIRED: dict[str, dict[str, Any]] = {
     # Models a pipeline creates for deployment or batch transform.
     "Model": {"VpcConfig.Subnets": "a VpcConfig with subnets", "EnableNetworkIsolation": True},
 }
+#: Where each job kind names its instance type: a volume key is refused (not missing) on NVMe types.
+_INSTANCE_TYPE = {
+    "TrainingJob": "ResourceConfig.InstanceType",
+    "HyperParameterTuningJob": "TrainingJobDefinition.ResourceConfig.InstanceType",
+    "ProcessingJob": "ProcessingResources.ClusterConfig.InstanceType",
+    "TransformJob": "TransformResources.InstanceType",
+}
 
 
 def job_request_findings(template: dict[str, Any]) -> list[str]:
@@ -82,7 +91,8 @@ def job_request_findings(template: dict[str, Any]) -> list[str]:
     Training and tuning: VpcConfig, network isolation, inter-container encryption, volume and output
     keys. Processing: the same in NetworkConfig/ClusterConfig, plus an output key when it has
     outputs. Transform: output and volume keys. Models created by a pipeline: VpcConfig and network
-    isolation.
+    isolation. No volume key is required (SageMaker refuses one) on instance types with NVMe
+    instance storage, which the instance's hardware encrypts.
     """
     findings: list[str] = []
     for logical_id, definition in state_machine_definitions(template):
@@ -92,6 +102,10 @@ def job_request_findings(template: dict[str, Any]) -> list[str]:
                 continue
             kind, params = match.group(1), state.get("Parameters", {})
             required = dict(_REQUIRED[kind])
+            instance_type = _get(params, _INSTANCE_TYPE.get(kind, ""))
+            if isinstance(instance_type, str) and has_instance_storage(instance_type):
+                # SageMaker refuses VolumeKmsKeyId here; the instance's hardware encrypts its storage.
+                required = {k: v for k, v in required.items() if not k.endswith("VolumeKmsKeyId")}
             if kind == "ProcessingJob" and "ProcessingOutputConfig" in params:
                 required["ProcessingOutputConfig.KmsKeyId"] = "an output KMS key"
             for key, expected in required.items():

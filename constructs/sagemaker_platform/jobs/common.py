@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +12,7 @@ from aws_cdk import aws_kms as kms
 
 from sagemaker_platform._validation import PropsErrors, is_token
 from sagemaker_platform.foundations.network import IsolatedNetwork
-from sagemaker_platform.serving.variants import INSTANCE_TYPE
+from sagemaker_platform.serving.variants import INSTANCE_TYPE, has_instance_storage
 
 #: Job names: SageMaker's pattern, at most 63 characters.
 JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
@@ -125,3 +126,32 @@ def run_time_job_name(name_prefix: str, *, short: bool = False) -> str:
         )
     execution = "States.ArrayGetItem(States.StringSplit($$.Execution.Name, '-'), 0)" if short else "$$.Execution.Name"
     return f"States.Format('{name_prefix}-{{}}', {execution})"
+
+
+class InstanceStorageWarning(UserWarning):
+    """A job request leaves out ``VolumeKmsKeyId`` because its instance type has NVMe instance storage."""
+
+
+def instance_storage_note(owner: str, instance_type: str) -> str | None:
+    """Why ``owner``'s request has no volume key on ``instance_type``, or None when it keeps one.
+
+    SageMaker refuses ``VolumeKmsKeyId`` for instance types with local NVMe storage (botocore's
+    documentation of the field says so): the instance's hardware module encrypts that storage.
+    """
+    if is_token(instance_type) or not has_instance_storage(instance_type):
+        return None
+    return (
+        f"{owner}: no VolumeKmsKeyId because {instance_type} has NVMe instance storage, which the instance's "
+        "hardware module encrypts and for which SageMaker refuses a VolumeKmsKeyId"
+    )
+
+
+def volume_key_field(owner: str, instance_type: str, key: kms.IKey) -> dict[str, str]:
+    """``{"VolumeKmsKeyId": <key ARN>}``, or nothing on instance types with NVMe instance storage."""
+    return {} if instance_storage_note(owner, instance_type) else {"VolumeKmsKeyId": key.key_arn}
+
+
+def warn_notes(notes: Sequence[str]) -> None:
+    """Tell a script user (``to_request``) what the request leaves out; constructs annotate instead."""
+    for note in notes:
+        warnings.warn(note, InstanceStorageWarning, stacklevel=3)

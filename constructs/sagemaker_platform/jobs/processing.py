@@ -15,8 +15,11 @@ from sagemaker_platform.jobs.common import (
     JobSecurity,
     check_stringable,
     checked_job_name,
+    instance_storage_note,
     run_time_job_name,
     stringify,
+    volume_key_field,
+    warn_notes,
 )
 
 _LOCAL = r"/opt/ml/processing/[A-Za-z0-9._/-]+"
@@ -116,11 +119,18 @@ class ProcessingJobSpec:
 
     def to_request(self, job_name: str) -> dict[str, Any]:
         """The CreateProcessingJob request, as boto3 takes it."""
+        warn_notes(self.notes)
         return {"ProcessingJobName": checked_job_name("ProcessingJobSpec", job_name), **self._request_body()}
 
     def to_state_machine_parameters(self, name_prefix: str) -> dict[str, Any]:
         """The same request for a ``createProcessingJob.sync`` task; the name is made at run time."""
         return {"ProcessingJobName.$": run_time_job_name(name_prefix), **self._request_body()}
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the request leaves out and why (a volume key on instance types with NVMe storage)."""
+        note = instance_storage_note("ProcessingJobSpec", self.compute.instance_type)
+        return (note,) if note else ()
 
     def _request_body(self) -> dict[str, Any]:
         sec = self.security
@@ -135,7 +145,7 @@ class ProcessingJobSpec:
                     "InstanceType": self.compute.instance_type,
                     "InstanceCount": self.compute.instance_count,
                     "VolumeSizeInGB": self.compute.volume_size_gb,
-                    "VolumeKmsKeyId": sec.volume_key.key_arn,
+                    **volume_key_field("ProcessingJobSpec", self.compute.instance_type, sec.volume_key),
                 }
             },
             "NetworkConfig": {

@@ -16,8 +16,11 @@ from sagemaker_platform.jobs.common import (
     JobSecurity,
     check_stringable,
     checked_job_name,
+    instance_storage_note,
     run_time_job_name,
     stringify,
+    volume_key_field,
+    warn_notes,
 )
 
 
@@ -191,6 +194,7 @@ class TrainingJobSpec:
         body = self.request_body()
         if "CheckpointConfig" in body:
             body["CheckpointConfig"]["S3Uri"] = self._checkpoints() + f"{job_name}/"
+        warn_notes(self.notes)
         return {"TrainingJobName": checked_job_name("TrainingJobSpec", job_name), **body}
 
     def to_state_machine_parameters(self, name_prefix: str) -> dict[str, Any]:
@@ -200,6 +204,12 @@ class TrainingJobSpec:
             del body["CheckpointConfig"]["S3Uri"]
             body["CheckpointConfig"]["S3Uri.$"] = f"States.Format('{self._checkpoints()}{{}}/', $$.Execution.Name)"
         return {"TrainingJobName.$": run_time_job_name(name_prefix), **body}
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the request leaves out and why (a volume key on instance types with NVMe storage)."""
+        note = instance_storage_note("TrainingJobSpec", self.compute.instance_type)
+        return (note,) if note else ()
 
     def _checkpoints(self) -> str:
         assert self.spot is not None
@@ -225,7 +235,7 @@ class TrainingJobSpec:
                 "InstanceType": self.compute.instance_type,
                 "InstanceCount": self.compute.instance_count,
                 "VolumeSizeInGB": self.compute.volume_size_gb,
-                "VolumeKmsKeyId": sec.volume_key.key_arn,
+                **volume_key_field("TrainingJobSpec", self.compute.instance_type, sec.volume_key),
             },
             "VpcConfig": sec.network.render(),
             "StoppingCondition": stopping,

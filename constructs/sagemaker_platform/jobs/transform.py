@@ -10,7 +10,14 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from sagemaker_platform._validation import PropsErrors
-from sagemaker_platform.jobs.common import JobCompute, checked_job_name, run_time_job_name
+from sagemaker_platform.jobs.common import (
+    JobCompute,
+    checked_job_name,
+    instance_storage_note,
+    run_time_job_name,
+    volume_key_field,
+    warn_notes,
+)
 
 
 class SplitType(Enum):
@@ -77,11 +84,18 @@ class TransformJobSpec:
 
     def to_request(self, job_name: str) -> dict[str, Any]:
         """The CreateTransformJob request, as boto3 takes it."""
+        warn_notes(self.notes)
         return {"TransformJobName": checked_job_name("TransformJobSpec", job_name), **self._request_body()}
 
     def to_state_machine_parameters(self, name_prefix: str) -> dict[str, Any]:
         """The same request for a ``createTransformJob.sync`` task (name made at run time)."""
         return {"TransformJobName.$": run_time_job_name(name_prefix), **self._request_body()}
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the request leaves out and why (a volume key on instance types with NVMe storage)."""
+        note = instance_storage_note("TransformJobSpec", self.compute.instance_type)
+        return (note,) if note else ()
 
     def _request_body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -106,7 +120,7 @@ class TransformJobSpec:
             "TransformResources": {
                 "InstanceType": self.compute.instance_type,
                 "InstanceCount": self.compute.instance_count,
-                "VolumeKmsKeyId": self.key.key_arn,
+                **volume_key_field("TransformJobSpec", self.compute.instance_type, self.key),
             },
             "DataProcessing": {
                 "JoinSource": self.join_source.value,

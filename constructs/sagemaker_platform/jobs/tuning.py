@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Any
 
 from sagemaker_platform._validation import PropsErrors
-from sagemaker_platform.jobs.common import checked_job_name, run_time_job_name
+from sagemaker_platform.jobs.common import checked_job_name, run_time_job_name, warn_notes
 from sagemaker_platform.jobs.training import TrainingJobSpec
 
 #: Tuning job names are shorter than other job names.
@@ -124,6 +124,7 @@ class TuningJobSpec:
 
     def to_request(self, job_name: str) -> dict[str, Any]:
         """The CreateHyperParameterTuningJob request, as boto3 takes it."""
+        warn_notes(self.notes)
         return {
             "HyperParameterTuningJobName": checked_job_name("TuningJobSpec", job_name, max_length=32),
             **self._request_body(),
@@ -136,6 +137,11 @@ class TuningJobSpec:
         execution name, so keep prefixes short and execution names unique in their first characters.
         """
         return {"HyperParameterTuningJobName.$": run_time_job_name(name_prefix, short=True), **self._request_body()}
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the request leaves out and why: its training definition's notes."""
+        return self.training.notes
 
     def _request_body(self) -> dict[str, Any]:
         training = self.training.request_body()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import jsii
-from aws_cdk import IStableStringProducer, Lazy, Stack
+from aws_cdk import Annotations, IStableStringProducer, Lazy, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
@@ -18,6 +18,7 @@ from constructs import Construct
 from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.foundations.network import IsolatedNetwork
 from sagemaker_platform.foundations.roles import BucketAccess, SageMakerExecutionRole, SageMakerExecutionRoleProps
+from sagemaker_platform.jobs.common import instance_storage_note
 from sagemaker_platform.observability import _defaults
 from sagemaker_platform.observability.alarm_factory import AlarmFactory, Thresholds, TieredAlarms
 from sagemaker_platform.observability.instances import instance_family
@@ -151,6 +152,9 @@ class DataQualityMonitor(Construct):
             ),
         )
         image = ModelImage.from_builtin("model-monitor").bind(self, self.role)
+        self.volume_key_note = instance_storage_note(f"DataQualityMonitor {construct_id}", props.instance_type)
+        if self.volume_key_note:
+            Annotations.of(self).add_warning_v2("sagemaker-platform:volume-key-skipped", self.volume_key_note)
         properties = self._properties(props, image.image_uri, endpoint_name, props.output_bucket.encryption_key)
         self.job_definition = sagemaker.CfnDataQualityJobDefinition(
             self,
@@ -237,7 +241,8 @@ class DataQualityMonitor(Construct):
                     instance_count=props.instance_count,
                     instance_type=props.instance_type,
                     volume_size_in_gb=props.volume_size_gb,
-                    volume_kms_key_id=props.volume_key.key_arn,
+                    # None on NVMe instance types: SageMaker refuses a volume key there.
+                    volume_kms_key_id=None if self.volume_key_note else props.volume_key.key_arn,
                 )
             ),
             "network_config": dq.NetworkConfigProperty(

@@ -51,6 +51,10 @@ class PipelineFlow:
                 },
                 # Not "$": the Fail state reads $.error after the notification.
                 "ResultPath": "$.notification",
+                # The notice is the only one a failed run sends: ride out SNS throttling, and if SNS
+                # still refuses, end in Failed anyway with the run's own error (not the notifier's).
+                "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 2, "MaxAttempts": 6, "BackoffRate": 2}],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.notificationError", "Next": "Failed"}],
             },
         ).next(failed)
         grants.topics.append(props.topic.topic_arn)

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import CfnResource, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, CfnResource, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -91,8 +92,13 @@ class MlPipelineProps:
     deploy: EndpointDeployment | BatchTransform | None = None
     #: Start a retraining run on this schedule (EventBridge). Default: none, runs are started by hand.
     schedule: events.Schedule | None = None
-    #: An account (e.g. production's) allowed to read the model package group. Default: none.
+    #: An account (e.g. production's) allowed to deploy what this pipeline registers: it may read the
+    #: model package group, the model artifacts (bucket policy), their key (key policy) and, with
+    #: ``inference_image_repository``, pull the inference image. Default: none.
     deploy_account: str | None = None
+    #: The ECR repository of ``inference_image_uri``, so ``deploy_account`` can be granted pulls. CDK
+    #: asset images live in the bootstrap repository, which an app cannot grant on. Default: none.
+    inference_image_repository: ecr.IRepository | None = None
     #: Default: 24 hours.
     timeout_hours: int = 24
     #: Key prefixes (e.g. ``"pipeline/prepared/"``) whose data belongs to one run: every job URI and
@@ -152,6 +158,8 @@ class MlPipeline(Construct):
             model_package_group_policy=self._group_policy(props),
         )
         self.model_package_group.apply_removal_policy(RemovalPolicy.RETAIN)
+        if props.deploy_account is not None:
+            self._share_with(props.deploy_account, props)
         self.policy = iam.ManagedPolicy(self, "Policy", description=f"{p} pipeline: its jobs, report, registry, topic")
         self.role = iam.Role(
             self,
@@ -161,6 +169,8 @@ class MlPipeline(Construct):
             ),
             managed_policies=[self.policy],
         )
+        for note in self._notes(props):
+            Annotations.of(self).add_warning_v2("sagemaker-platform:volume-key-skipped", note)
         grants = PipelineGrants(stack=Stack.of(self), name_prefix=p)
         flow = PipelineFlow(self, props, grants)
         self.log_group = logs.LogGroup(
@@ -213,6 +223,50 @@ class MlPipeline(Construct):
     def grant_start_execution(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``states:StartExecution`` on this pipeline."""
         return self.state_machine.grant_start_execution(grantee)
+
+    def _share_with(self, account: str, props: MlPipelineProps) -> None:
+        """Let ``account`` read the artifacts, decrypt them and pull the image of what is registered here.
+
+        The group's policy only covers SageMaker's own API: a model created in another account from a
+        package also reads the artifact from S3, decrypts it with the output key and pulls the image.
+        What this app cannot grant (imported resources) is named in a warning.
+        """
+        principal = iam.AccountPrincipal(account)
+        training = props.train.training if isinstance(props.train, TuningJobSpec) else props.train
+        bucket = training.output_bucket
+        missing: list[str] = []
+        added = bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="DeployAccountReadsModelArtifacts",
+                principals=[principal],
+                actions=["s3:GetObject"],
+                resources=[bucket.arn_for_objects(f"{training.output_prefix}*")],
+            )
+        )
+        if not added.statement_added:
+            missing.append(f"s3:GetObject on the artifacts under '{training.output_prefix}' (the bucket is imported)")
+        if not training.security.output_key.grant_decrypt(principal).success:
+            missing.append("kms:Decrypt with the artifacts' output key (the key is imported)")
+        repository = props.inference_image_repository
+        if repository is None:
+            missing.append("pulls of inference_image_uri (set inference_image_repository to grant them)")
+        elif not repository.grant_pull(principal).success:
+            missing.append("pulls from inference_image_repository (the repository is imported)")
+        if missing:
+            Annotations.of(self).add_warning_v2(
+                "sagemaker-platform:deploy-account-access",
+                f"MlPipeline {self.node.id}: deploy_account {account} can read the model package group but this app "
+                f"cannot grant it: {'; '.join(missing)}. Grant these where the resources live, or models created "
+                "there from the packages fail.",
+            )
+
+    @staticmethod
+    def _notes(props: MlPipelineProps) -> list[str]:
+        """What the job requests leave out and why (volume keys on NVMe instance types), once each."""
+        specs: list[Any] = [props.prepare, props.train, props.evaluate]
+        if isinstance(props.deploy, BatchTransform):
+            specs.append(props.deploy.spec)
+        return list(dict.fromkeys(note for spec in specs for note in spec.notes))
 
     def _schedule(self, schedule: events.Schedule) -> events.Rule:
         # Our own role with a managed policy: the target's default grant would add an inline policy.

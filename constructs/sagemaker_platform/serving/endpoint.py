@@ -223,8 +223,21 @@ class Endpoint(Construct):
 
     def _autoscaled(self, scaling: VariantScaling) -> None:
         # Once autoscaling owns instance counts, a deploy must not reset them to the config's values.
+        # RetainAllVariantProperties alone would also keep the live weights, so a weight changed in
+        # code would never deploy: weights are excluded from what is retained.
+        if not self._scaled:
+            self.resource.retain_all_variant_properties = True
+            self.resource.exclude_retained_variant_properties = [
+                sagemaker.CfnEndpoint.VariantPropertyProperty(variant_property_type="DesiredWeight")
+            ]
+            if self.props.data_capture is not None:
+                Annotations.of(self).add_warning_v2(
+                    "sagemaker-platform:data-capture-retained",
+                    f"Endpoint {self.node.id}: autoscaling retains variant properties on every deploy, and SageMaker "
+                    "cannot exclude DataCaptureConfig from them ('not currently supported'): a change to data_capture "
+                    "reaches the live endpoint only when the endpoint is replaced.",
+                )
         self._scaled.append(scaling)
-        self.resource.retain_all_variant_properties = True
 
     @staticmethod
     def from_endpoint_name(scope: Construct, construct_id: str, endpoint_name: str) -> ImportedEndpoint:
