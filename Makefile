@@ -58,12 +58,12 @@ diagrams: $(VENV)/.installed graphviz
 test: setup
 	$(PY) -m pytest
 
-# Local mode's podman images (debootstrapped base image, wheelhouses, images). Optional: the tests
+# Local mode's podman images (debootstrapped base image, wheelhouse, build base, images). Optional: the tests
 # and `--mode podman` build them on first use; this builds them ahead of time.
 images: $(VENV)/.installed
 	$(PY) -m sagemaker_platform.local build
 
-# Removes local mode's podman storage (~/.cache/sagemaker-platform/podman) and the wheelhouses.
+# Removes local mode's podman storage (~/.cache/sagemaker-platform/podman) and its wheelhouse.
 clean-images: $(VENV)/.installed
 	$(PY) -m sagemaker_platform.local clean
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -30,9 +31,9 @@ def _run(*command: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False, timeout=300)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_dockerfile_passes_hadolint(name: str) -> None:
-    result = _run(_tool("hadolint"), "--failure-threshold", "info", str(CONTAINERS / name / "Dockerfile"))
+@pytest.mark.parametrize("dockerfile", [f"{name}/Dockerfile" for name in NAMES] + ["build/python-build.Dockerfile"])
+def test_dockerfile_passes_hadolint(dockerfile: str) -> None:
+    result = _run(_tool("hadolint"), "--failure-threshold", "info", str(CONTAINERS / dockerfile))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -56,3 +57,24 @@ def test_mypy_strict_is_clean() -> None:
     sources = [str(CONTAINERS / name / "src") for name in NAMES]
     result = _run(_tool("mypy"), "--strict", "--python-version", "3.11", *sources)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_build_context_holds_only_what_git_tracks(name: str) -> None:
+    # An image asset is staged from the working tree: a file git ignores (a wheelhouse, a local
+    # base image's name) would build here and nowhere else. Every COPY source must be tracked too.
+    directory = CONTAINERS / name
+    tracked = set(_run("git", "ls-files", "--", str(directory)).stdout.split())
+    present = {
+        str(p.relative_to(ROOT))
+        for p in directory.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and not p.name.endswith(".pyc")
+        and ".mypy_cache" not in p.parts and ".ruff_cache" not in p.parts
+    }  # fmt: skip
+    assert present <= tracked, f"untracked files in the build context: {sorted(present - tracked)}"
+    dockerfile = (directory / "Dockerfile").read_text()
+    for source in re.findall(r"^COPY (?!--from)(\S+)", dockerfile, flags=re.MULTILINE):
+        assert any(t.startswith(f"containers/{name}/{source.rstrip('/')}") for t in tracked), source
+    # The default base is one CodeBuild and any Docker engine can pull: an official image, no registry host.
+    (default_base,) = re.findall(r"^ARG BASE_IMAGE=(\S+)$", dockerfile, flags=re.MULTILINE)
+    assert re.fullmatch(r"python:3\.11[\w.-]*-bookworm(@sha256:[0-9a-f]{64})?", default_base), default_base

@@ -196,9 +196,9 @@ def _clean(args: argparse.Namespace, workspace: Workspace, progress: Console) ->
         # With local mode's own configuration: only its storage is reset, never the machine's.
         engine.run("system", "reset", "--force", timeout=600)
         progress.step(f"removed local mode's podman storage in {workspace.storage}")
-    for wheelhouse in sorted(workspace.containers.glob("*/wheelhouse")):
-        shutil.rmtree(wheelhouse)
-        progress.step(f"removed {wheelhouse}")
+    if workspace.wheelhouse.is_dir():
+        shutil.rmtree(workspace.wheelhouse)
+        progress.step(f"removed {workspace.wheelhouse}")
     return 0
 
 

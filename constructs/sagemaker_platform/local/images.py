@@ -1,11 +1,17 @@
 """Build the containers' images with no registry: a debootstrapped base, host-built wheels, --network=none.
 
-1. Base image: ``debootstrap --variant=minbase --include=python3 bookworm`` from this machine's apt
-   mirror, trimmed, imported with ``podman import`` and pinned by digest (``BASE_IMAGE`` build arg).
-2. Wheelhouse: ``pip wheel`` of ``requirements.txt`` (and pip itself) into ``<container>/wheelhouse``;
-   bookworm's python3 is 3.11, so this interpreter must be CPython 3.11 too.
-3. Image: ``podman build --network=none``, tagged with a digest of the build context and base, so
-   an unchanged container is never rebuilt.
+The Dockerfiles build anywhere with no build arguments, on the official Python image with pip's
+configured index. Offline, local mode passes two pinned stand-ins instead:
+
+1. Runtime base (``BASE_IMAGE``): ``debootstrap --variant=minbase --include=python3 bookworm`` from
+   this machine's apt mirror, trimmed, imported with ``podman import`` and pinned by digest.
+2. Wheelhouse: ``pip wheel`` of every container's ``requirements.txt`` (and pip itself) into the
+   cache (``~/.cache/sagemaker-platform/wheelhouse``), never into a build context; bookworm's python3
+   is 3.11, so this interpreter must be CPython 3.11 too.
+3. Build base (``BUILD_IMAGE``): the runtime base plus pip and the wheelhouse as pip's only index
+   (``containers/build/python-build.Dockerfile``), a stand-in for the official image's pip.
+4. Image: ``podman build --network=none`` of the container folder with both, tagged with a digest
+   of the build context and bases, so an unchanged container is never rebuilt.
 Each step is skipped when its result is already there; all run under one lock.
 """
 
@@ -29,6 +35,10 @@ REPOSITORY = "localhost/sagemaker-platform"
 SUITE = "bookworm"
 BASE = f"{REPOSITORY}/python-base"
 BASE_TAG = f"{SUITE}-py311"
+#: The stand-in for the official image's pip: the base plus pip and the wheelhouse as its index.
+BUILD_BASE = f"{REPOSITORY}/python-build"
+#: The Dockerfiles' default ``BASE_IMAGE``: what `docker build .` (and so ``cdk deploy``) pulls.
+OFFICIAL_BASE = "python:3.11-slim-bookworm"
 #: The image's interpreter; host-built cp311 wheels must match it.
 IMAGE_PYTHON = (3, 11)
 #: Removed from the bootstrapped tree: package caches, documentation, and apt's sources (they name the mirror).
@@ -61,17 +71,14 @@ def _remove_tree(folder: Path) -> None:
 
 
 def context_digest(directory: Path, base: str) -> str:
-    """sha256 over the base reference and every file of the build context (wheels by name and size)."""
+    """sha256 over the base references and every file of the build context."""
     digest = hashlib.sha256(base.encode())
     for path in sorted(directory.rglob("*")):
         relative = path.relative_to(directory)
         if _SKIPPED_PARTS & set(relative.parts) or path.suffix == ".pyc" or not path.is_file():
             continue
         digest.update(relative.as_posix().encode() + b"\0")
-        if relative.parts[0] == "wheelhouse":
-            digest.update(str(path.stat().st_size).encode())
-        else:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
@@ -135,8 +142,8 @@ class ImageBuilder:
             _remove_tree(rootfs)
             archive.unlink(missing_ok=True)
 
-    def wheelhouse(self, directory: Path) -> Path:
-        """``<directory>/wheelhouse`` with every wheel of ``requirements.txt`` and pip, built by this interpreter."""
+    def wheelhouse(self) -> Path:
+        """The cache's wheelhouse: every wheel of every container's ``requirements.txt`` and pip."""
         if sys.version_info[:2] != IMAGE_PYTHON or sys.implementation.name != "cpython":
             raise LocalModeError(
                 f"the images run CPython {IMAGE_PYTHON[0]}.{IMAGE_PYTHON[1]} (Debian {SUITE}); build their "
@@ -145,38 +152,62 @@ class ImageBuilder:
         import importlib.metadata
 
         pip = f"pip=={importlib.metadata.version('pip')}"
-        requirements = directory / "requirements.txt"
-        wheelhouse, stamp = directory / "wheelhouse", directory / "wheelhouse" / ".stamp"
-        expected = hashlib.sha256(requirements.read_bytes() + pip.encode()).hexdigest()
+        requirements = sorted(self.engine.workspace.containers.glob("*/requirements.txt"))
+        wheelhouse = self.engine.workspace.wheelhouse
+        stamp = wheelhouse / ".stamp"
+        expected = hashlib.sha256(b"".join(r.read_bytes() for r in requirements) + pip.encode()).hexdigest()
         if stamp.is_file() and stamp.read_text().strip() == expected:
             return wheelhouse
 
         def build() -> None:
             _remove_tree(wheelhouse)
             command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check"]
-            command += ["--only-binary=:all:", "--wheel-dir", str(wheelhouse), "--requirement", str(requirements), pip]
+            command += ["--only-binary=:all:", "--wheel-dir", str(wheelhouse), pip]
+            for path in requirements:
+                command += ["--requirement", str(path)]
             result = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
             if result.returncode != 0:
-                raise LocalModeError(f"pip wheel for {directory.name} failed:\n{result.stderr[-3000:]}")
+                raise LocalModeError(f"pip wheel of the containers' requirements failed:\n{result.stderr[-3000:]}")
             stamp.write_text(expected + "\n")
 
-        self._timed(f"wheelhouse {directory.name}", build)
+        self._timed("wheelhouse", build)
         return wheelhouse
 
-    def image(self, directory: Path) -> str:
-        """The image of a container folder, built unless an image of the same context and base exists."""
+    def build_base(self) -> str:
+        """The build stage's base pinned by digest: the runtime base plus pip and the wheelhouse as its index."""
         base = self.base()
         with self.engine.lock():
-            if (directory / "requirements.txt").is_file():
-                self.wheelhouse(directory)
+            wheelhouse = self.wheelhouse()
+            dockerfile = self.engine.workspace.engine_templates / "python-build.Dockerfile"
+            stamp = (wheelhouse / ".stamp").read_text().strip()
+            recipe = hashlib.sha256(dockerfile.read_bytes()).hexdigest()
+            tag = f"{BUILD_BASE}:{hashlib.sha256(f'{base} {stamp} {recipe}'.encode()).hexdigest()[:16]}"
+            if not self.engine.image_exists(tag):
+
+                def build() -> None:
+                    self.engine.run(
+                        "build", "--network=none", "--pull=never", "--build-arg", f"BASE_IMAGE={base}",
+                        "--tag", tag, "--file", str(dockerfile), str(wheelhouse),
+                        timeout=1800,
+                    )  # fmt: skip
+
+                self._timed(f"build base {tag} (pip + wheelhouse)", build)
+            digest = self.engine.inspect(tag, "{{.Digest}}")
+        return f"{BUILD_BASE}@{digest}"
+
+    def image(self, directory: Path) -> str:
+        """The image of a container folder, built unless an image of the same context and bases exists."""
+        base, build_base = self.base(), self.build_base()
+        with self.engine.lock():
             name = directory.name
-            tag = f"{REPOSITORY}/{name}:{context_digest(directory, base)[:16]}"
+            tag = f"{REPOSITORY}/{name}:{context_digest(directory, f'{base} {build_base}')[:16]}"
             if self.engine.image_exists(tag):
                 return tag
 
             def build() -> None:
                 self.engine.run(
-                    "build", "--network=none", "--pull=never", "--layers", "--build-arg", f"BASE_IMAGE={base}",
+                    "build", "--network=none", "--pull=never", "--layers",
+                    "--build-arg", f"BASE_IMAGE={base}", "--build-arg", f"BUILD_IMAGE={build_base}",
                     "--tag", tag, "--tag", f"{REPOSITORY}/{name}:local", "--file", str(directory / "Dockerfile"),
                     str(directory),
                     timeout=3600,

@@ -47,6 +47,11 @@ class Workspace:
         """Podman's storage and run-time state (and the base image's build folder)."""
         return self.cache / "podman"
 
+    @property
+    def wheelhouse(self) -> Path:
+        """Wheels of every container's requirements, for offline image builds (never in a build context)."""
+        return self.cache / "wheelhouse"
+
     def container(self, name: str) -> Container:
         """The container folder ``containers/<name>`` (``training``, ``processing``, ``inference``)."""
         directory = self.containers / name
