@@ -2,6 +2,7 @@
 #   make synth   set up, synthesize every stack of every stage into cdk.out/, print a summary
 #   make test    set up, run the whole test suite (unit tests plus every referee)
 #   make diagrams  architecture and state machine pictures of the synthesized app (docs/diagrams/)
+#   make rehearse  the deploy rehearsal: image assets built and run, every stage deployed into an AWS emulator, checked
 #   make bench     benchmarks (synthesis, serving, training), written into BENCHMARKS.md; never part of `make test`
 
 SHELL := /bin/bash
@@ -15,7 +16,7 @@ PIP_FLAGS := --quiet --disable-pip-version-check
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: setup synth test lint clean images clean-images diagrams graphviz bench
+.PHONY: setup synth test lint clean images clean-images diagrams graphviz bench rehearse
 
 setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
 
@@ -57,6 +58,11 @@ diagrams: $(VENV)/.installed graphviz
 
 test: setup
 	$(PY) -m pytest
+
+# What `cdk deploy` would do on a fresh account, offline (tools/rehearsal): needs podman (and root for
+# local mode's debootstrapped base image, built once), as .ci/run provides.
+rehearse: synth
+	$(PY) -m tools.rehearsal cdk.out
 
 # Local mode's podman images (debootstrapped base image, wheelhouse, build base, images). Optional: the tests
 # and `--mode podman` build them on first use; this builds them ahead of time.

@@ -1,1 +1,1 @@
-"""Developer tools that read a synthesized cloud assembly (diagrams)."""
+"""Developer tools that read a synthesized cloud assembly (diagrams, the deploy rehearsal)."""
