@@ -72,7 +72,8 @@ class FleetMemberConfig:
     """One model of a stage's fleet: its endpoint is ``<stage>-<name>``."""
 
     name: str
-    model_key: str
+    #: ``model.tar.gz`` in the stage's model bucket, uploaded before the fleet deploys. None: the seed model.
+    model_key: str | None = None
     instance_type: str = "ml.m5.large"
     min_instances: int = 1
     max_instances: int = 2
@@ -383,8 +384,13 @@ def _fleet_member(raw: Any, path: str, problems: list[str], stage: str) -> Fleet
             f"'{path}.name': got {name!r}; allowed: lower-case letters, digits and '-', at most {62 - len(stage)} "
             "characters (the endpoint is named <stage>-<name>)"
         )
-    if not (isinstance(key, str) and key.endswith(".tar.gz") and not key.startswith("/")):
-        problems.append(f"'{path}.modelKey': got {key!r}; allowed: an S3 key of a model.tar.gz in the model bucket")
+    if key is not None and not (
+        isinstance(key, str) and key.endswith(".tar.gz") and not key.startswith(("/", "s3://"))
+    ):
+        problems.append(
+            f"'{path}.modelKey': got {key!r}; allowed: an S3 key of a model.tar.gz in the model bucket (without "
+            "s3:// and the bucket), or no modelKey for the seed model"
+        )
     instance_type = raw.get("instanceType", "ml.m5.large")
     if not (isinstance(instance_type, str) and re.fullmatch(_INSTANCE_TYPE, instance_type)):
         problems.append(f"'{path}.instanceType': got {instance_type!r}; allowed: a SageMaker instance type")
@@ -396,7 +402,11 @@ def _fleet_member(raw: Any, path: str, problems: list[str], stage: str) -> Fleet
     if len(problems) > before:
         return None
     return FleetMemberConfig(
-        name=str(name), model_key=str(key), instance_type=instance_type, min_instances=low, max_instances=high
+        name=str(name),
+        model_key=None if key is None else str(key),
+        instance_type=instance_type,
+        min_instances=low,
+        max_instances=high,
     )
 
 

@@ -14,6 +14,8 @@ import jsii
 from aws_cdk import Duration, Environment, RemovalPolicy, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IValidation
@@ -29,6 +31,7 @@ from sagemaker_platform import (
     skip_checkov,
 )
 from sagemaker_platform.compliance import nag_resource_id
+from sagemaker_platform.pipelines import RELEASE_DETAIL_TYPE, RELEASE_SOURCE
 from stacks.delivery_config import DeliveryConfig
 from stacks.platform_stage import PlatformStage
 
@@ -83,6 +86,10 @@ def _cdk_cli_version() -> str:
 
 class DeliveryStack(Stack):
     """A self-mutating CDK pipeline that tests, synthesizes and promotes the platform's stages in order.
+
+    It also starts when a stage records a model release ("Model Release Recorded" from a stage's
+    ``ModelRelease``): the stage's next deploy takes the released model through CloudFormation.
+    Stages in other accounts forward their release events to this account's default bus.
 
     ``stages`` are the app's own ``PlatformStage`` objects, so what ``make synth`` shows is what the
     pipeline deploys. Each stage may wait for a manual approval before it (``manual_approval_before``)
@@ -173,8 +180,11 @@ class DeliveryStack(Stack):
                 self.approvals[stage.config.name] = approval
                 pre.append(approval)
             self.smoke_tests[stage.config.name] = self._smoke_test(stage)
+            if config.is_cross_account(stage.config):
+                self._forward_releases(stage)
             self.pipeline.add_stage(stage, pre=pre, post=[self.smoke_tests[stage.config.name]])
         self.pipeline.build_pipeline()
+        self.release_rule = self._start_on_releases(stages)
         self._lint_clean(self.pipeline.pipeline)
         self.node.add_validation(_AcknowledgeGenerated(self))
 
@@ -216,6 +226,85 @@ class DeliveryStack(Stack):
             commands=[f"{command} --target-variant {v.variant_name}" for v in endpoint.props.production_variants],
             role=role,
             partial_build_spec=codebuild.BuildSpec.from_object(_RUNTIMES),
+        )
+
+    @property
+    def _bus_arn(self) -> str:
+        return f"arn:{self.partition}:events:{self.config.region}:{self.config.account}:event-bus/default"
+
+    def _start_on_releases(self, stages: Sequence[PlatformStage]) -> events.Rule:
+        """A release recorded in any stage (this account's, or forwarded to its bus) starts the pipeline."""
+        accounts = sorted({self.config.stage_account(s.config) for s in stages})
+        for account in (a for a in accounts if a != self.config.account):
+            events.CfnEventBusPolicy(
+                self,
+                f"ReleasesFrom{account}",
+                event_bus_name="default",
+                statement_id=f"ReleasesFrom{account}",
+                statement={
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:{self.partition}:iam::{account}:root"},
+                    "Action": "events:PutEvents",
+                    "Resource": self._bus_arn,
+                    "Condition": {"StringEquals": {"events:source": [RELEASE_SOURCE]}},
+                },
+            )
+        start = iam.ManagedPolicy(
+            self,
+            "StartOnReleasePolicy",
+            description="Model releases: start the delivery pipeline",
+            statements=[
+                iam.PolicyStatement(
+                    actions=["codepipeline:StartPipelineExecution"], resources=[self.pipeline.pipeline.pipeline_arn]
+                )
+            ],
+        )
+        role = iam.Role(
+            self,
+            "StartOnReleaseRole",
+            assumed_by=iam.ServicePrincipal("events.amazonaws.com").with_conditions(
+                {"StringEquals": {"aws:SourceAccount": self.config.account}}
+            ),
+            managed_policies=[start],
+        )
+        return events.Rule(
+            self,
+            "StartOnRelease",
+            description="A model release recorded in a stage starts the delivery, which deploys it",
+            event_pattern=events.EventPattern(
+                source=[RELEASE_SOURCE], detail_type=[RELEASE_DETAIL_TYPE], account=accounts
+            ),
+            targets=[targets.CodePipeline(self.pipeline.pipeline, event_role=role.without_policy_updates())],
+        )
+
+    def _forward_releases(self, stage: PlatformStage) -> None:
+        """In a stage of another account: send its release events to the pipeline account's default bus."""
+        training = stage.training
+        policy = iam.ManagedPolicy(
+            training,
+            "ForwardReleasesPolicy",
+            description="Forward model release events to the delivery pipeline's account",
+            statements=[iam.PolicyStatement(actions=["events:PutEvents"], resources=[self._bus_arn])],
+        )
+        role = iam.Role(
+            training,
+            "ForwardReleasesRole",
+            assumed_by=iam.ServicePrincipal("events.amazonaws.com").with_conditions(
+                {"StringEquals": {"aws:SourceAccount": self.config.stage_account(stage.config)}}
+            ),
+            managed_policies=[policy],
+        )
+        events.Rule(
+            training,
+            "ForwardReleases",
+            description=f"Model releases of stage {stage.config.name} start the delivery pipeline",
+            event_pattern=events.EventPattern(source=[RELEASE_SOURCE], detail_type=[RELEASE_DETAIL_TYPE]),
+            targets=[
+                targets.EventBus(
+                    events.EventBus.from_event_bus_arn(training, "DeliveryBus", self._bus_arn),
+                    role=role.without_policy_updates(),
+                )
+            ],
         )
 
     def _cross_account_invoker(self, stage: PlatformStage) -> str:

@@ -10,7 +10,8 @@ from constructs import Construct
 from sagemaker_platform import FleetMember, ModelArtifact, ModelFleet, ModelFleetProps, ModelImage
 from stacks.config import StageConfig
 from stacks.foundation_stack import FoundationStack
-from stacks.serving_stack import INFERENCE_CONTAINER
+from stacks.serving_stack import SEED_MODEL
+from stacks.training_stack import INFERENCE_CONTAINER
 
 
 class FleetStack(Stack):
@@ -26,6 +27,12 @@ class FleetStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         image = ModelImage.from_asset(INFERENCE_CONTAINER)
         models = foundation.model_bucket.bucket
+        # Members without a modelKey serve the seed model until their own is uploaded and configured.
+        seed = (
+            ModelArtifact.from_asset(self, "SeedModel", str(SEED_MODEL))
+            if any(m.model_key is None for m in config.fleet)
+            else None
+        )
         self.fleet = ModelFleet(
             self,
             "Fleet",
@@ -34,7 +41,7 @@ class FleetStack(Stack):
                     FleetMember(
                         name=f"{config.name}-{m.name}",
                         image=image,
-                        model_data=ModelArtifact(bucket=models, key=m.model_key),
+                        model_data=ModelArtifact(bucket=models, key=m.model_key) if m.model_key else seed,
                         instance_type=m.instance_type,
                         initial_instance_count=m.min_instances,
                         min_capacity=m.min_instances,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import DefaultStackSynthesizer, Fn, Stack
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from sagemaker_platform import (
@@ -54,7 +55,12 @@ class FoundationStack(Stack):
                 flow_log_retention=config.log_retention,
             ),
         )
-        for bucket in (self.data_bucket.bucket, self.model_bucket.bucket):
+        # The CDK bootstrap bucket holds file assets the stage serves (the seed model): SageMaker
+        # downloads a model in the VPC through the S3 endpoint, whose policy names every bucket.
+        qualifier = DefaultStackSynthesizer.DEFAULT_QUALIFIER
+        assets_name = DefaultStackSynthesizer.DEFAULT_FILE_ASSETS_BUCKET_NAME.replace("${Qualifier}", qualifier)
+        self.assets_bucket = s3.Bucket.from_bucket_name(self, "AssetsBucket", Fn.sub(assets_name))
+        for bucket in (self.data_bucket.bucket, self.model_bucket.bucket, self.assets_bucket):
             self.network.allow_bucket(bucket)
         self.job_role = SageMakerExecutionRole(
             self,

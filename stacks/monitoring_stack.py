@@ -32,10 +32,8 @@ from stacks.config import StageConfig
 from stacks.feature_store_stack import FeatureStoreStack
 from stacks.foundation_stack import FoundationStack
 from stacks.serving_stack import ServingStack
-from stacks.training_stack import TrainingStack
+from stacks.training_stack import BASELINE, TrainingStack
 
-#: Where the data-quality baseline lives (written once by a baselining job over the training data).
-BASELINE = "model-monitor/baseline/"
 #: Input columns of the 20-feature model, as Model Monitor names CSV columns without a header.
 DRIFT_FEATURES = ("_c0", "_c1", "_c2", "_c3", "_c4")
 

@@ -40,11 +40,19 @@ class PlatformStage(Stage):
             foundation=self.foundation,
             description=f"sagemaker-platform {config.name}: feature groups and ingestion role",
         )
+        self.training = TrainingStack(
+            self,
+            "Training",
+            config=config,
+            foundation=self.foundation,
+            description=f"sagemaker-platform {config.name}: training pipeline and model releases",
+        )
         self.serving = ServingStack(
             self,
             "Serving",
             config=config,
             foundation=self.foundation,
+            training=self.training,
             description=f"sagemaker-platform {config.name}: models and endpoints",
         )
         self.fleet = (
@@ -57,14 +65,6 @@ class PlatformStage(Stage):
             )
             if config.fleet
             else None
-        )
-        self.training = TrainingStack(
-            self,
-            "Training",
-            config=config,
-            foundation=self.foundation,
-            serving=self.serving,
-            description=f"sagemaker-platform {config.name}: training pipeline (prepare, train, evaluate, register)",
         )
         self.monitoring = MonitoringStack(
             self,

@@ -1,4 +1,11 @@
-"""Serving stack: the inference container behind an A/B endpoint, a shadow test and an async endpoint."""
+"""Serving stack: the inference container behind an A/B endpoint, a shadow test and an async endpoint.
+
+The champion and challenger models serve what their releases record (see ``TrainingStack``):
+CloudFormation resolves the release parameters at every deploy, so a release reaches the endpoints
+only through this stack's update, with their blue/green guardrails. Before a first release they
+serve the seed model, a small XGBoost model shipped with the code as a file asset, so a deploy into
+an empty account has something to serve.
+"""
 
 from __future__ import annotations
 
@@ -25,36 +32,40 @@ from sagemaker_platform.serving import (
 )
 from stacks.config import StageConfig
 from stacks.foundation_stack import FoundationStack
+from stacks.training_stack import INFERENCE_CONTAINER, TrainingStack
 
-INFERENCE_CONTAINER = Path(__file__).resolve().parent.parent / "containers" / "inference"
+#: The seed model (see stacks/seed/README.md): what endpoints serve before any release.
+SEED_MODEL = Path(__file__).resolve().parent / "seed" / "model.tar.gz"
 
 
 class ServingStack(Stack):
     """Endpoints of the reference platform. Construct IDs are API: they pin logical IDs."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: StageConfig, foundation: FoundationStack, **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        foundation: FoundationStack,
+        training: TrainingStack,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         image = ModelImage.from_asset(INFERENCE_CONTAINER)
+        seed = ModelArtifact.from_asset(self, "SeedModel", str(SEED_MODEL))
+        releases = {"Champion": training.champion_release, "Challenger": training.challenger_release}
         models = {
             name: Model(
                 self,
                 name,
                 ModelProps(
-                    containers=[
-                        ContainerSpec(
-                            image=image,
-                            model_data=ModelArtifact(
-                                bucket=foundation.model_bucket.bucket, key=f"models/{name.lower()}/model.tar.gz"
-                            ),
-                        )
-                    ],
+                    containers=[ContainerSpec(image=image, model_data=seed, release=release.source)],
                     network=foundation.network,
                     model_key=foundation.keys.models,
                 ),
             )
-            for name in ("Champion", "Challenger")
+            for name, release in releases.items()
         }
         common: dict[str, Any] = {"alarm_topic": foundation.alerts.topic, "volume_key": foundation.keys.models}
 

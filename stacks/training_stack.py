@@ -1,4 +1,9 @@
-"""Training pipeline stack: the containers in containers/ as prepare, train, evaluate; deploys to the A/B challenger."""
+"""Training pipeline stack: the containers in containers/ as prepare, train, evaluate; releases approved models.
+
+The pipeline registers; approval releases. An approved version's ARN goes into the challenger's
+release parameter, and the serving stack's next deploy (started by the release's event) swaps it in
+through CloudFormation. Dev approves at registration; prod waits for a person.
+"""
 
 from __future__ import annotations
 
@@ -22,22 +27,37 @@ from sagemaker_platform.jobs import (
     SpotTraining,
     TrainingJobSpec,
 )
-from sagemaker_platform.pipelines import EndpointDeployment, MlPipeline, MlPipelineProps, QualityGate
+from sagemaker_platform.pipelines import (
+    DataQualityBaseline,
+    MlPipeline,
+    MlPipelineProps,
+    ModelRelease,
+    ModelReleaseProps,
+    QualityGate,
+)
 from stacks.config import StageConfig
 from stacks.foundation_stack import FoundationStack
-from stacks.serving_stack import INFERENCE_CONTAINER, ServingStack
 
 CONTAINERS = Path(__file__).resolve().parent.parent / "containers"
+INFERENCE_CONTAINER = CONTAINERS / "inference"
 #: Where each step reads and writes, under the data and model buckets.
 RAW, PREPARED, EVALUATION = "raw/", "pipeline/prepared/", "pipeline/evaluation/"
 MODELS, CHECKPOINTS = "pipeline/models/", "pipeline/checkpoints/"
+#: Where the data-quality baseline lives: written by every run that passes the gate, read by the monitor.
+BASELINE = "model-monitor/baseline/"
 _PROCESSING = "/opt/ml/processing"
 
 
-class TrainingStack(Stack):
-    """The churn model's pipeline: prepare -> train -> evaluate -> gate -> register (-> deploy in dev).
+def release_parameter(stage: str, channel: str) -> str:
+    """The SSM parameter recording the churn model released to ``channel`` (champion or challenger)."""
+    return f"/sagemaker-platform/{stage}/churn/{channel}"
 
-    Construct IDs are API: they pin the logical IDs of the log group and model package group.
+
+class TrainingStack(Stack):
+    """The churn model's pipeline (prepare -> train -> evaluate -> gate -> baseline -> register) and its releases.
+
+    Construct IDs are API: they pin the logical IDs of the log group, the model package group and
+    the release parameters.
     """
 
     def __init__(
@@ -47,7 +67,6 @@ class TrainingStack(Stack):
         *,
         config: StageConfig,
         foundation: FoundationStack,
-        serving: ServingStack,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -62,6 +81,7 @@ class TrainingStack(Stack):
                     BucketAccess(bucket=data, prefix=RAW),
                     BucketAccess(bucket=data, prefix=PREPARED, write=True),
                     BucketAccess(bucket=data, prefix=EVALUATION, write=True),
+                    BucketAccess(bucket=data, prefix=BASELINE, write=True),
                     BucketAccess(bucket=models, prefix=MODELS, write=True),
                     BucketAccess(bucket=models, prefix=CHECKPOINTS, write=True),
                 ),
@@ -81,11 +101,12 @@ class TrainingStack(Stack):
         prepare = ProcessingJobSpec(
             image_uri=images["processing"].image_uri,
             entrypoint=["process", "prepare"],
-            arguments=["--label-column", "0"],
+            # The features of the train split, without the label: the baseline's dataset.
+            arguments=["--label-column", "0", "--features-output", "features"],
             inputs=[ProcessingInput(name="raw", bucket=data, prefix=RAW, local_path=f"{_PROCESSING}/input/raw")],
             outputs=[
                 ProcessingOutput(name=s, bucket=data, prefix=f"{PREPARED}{s}/", local_path=f"{_PROCESSING}/output/{s}")
-                for s in splits
+                for s in (*splits, "features")
             ],
             **common,
         )
@@ -130,15 +151,6 @@ class TrainingStack(Stack):
             ],
             **common,
         )
-        # The challenger of the A/B endpoint serves what this pipeline trains: its model role pulls
-        # the inference image and, when approved models deploy, reads the pipeline's artifacts.
-        challenger = serving.ab_endpoint.production_variant("challenger").model.role
-        deploy = None
-        if config.training_approval == "Approved":
-            # Approved models go straight to the challenger (10% of traffic), guarded by the
-            # endpoint's blue/green rollout and its rollback alarms.
-            deploy = EndpointDeployment(endpoint=serving.ab_endpoint, variant_name="challenger")
-            challenger.add_bucket_access(BucketAccess(bucket=models, prefix=MODELS))
         schedule_days = config.training_schedule_days
         self.pipeline = MlPipeline(
             self,
@@ -154,16 +166,37 @@ class TrainingStack(Stack):
                     metric="metrics.auc",
                     threshold=config.training_quality_threshold,
                 ),
+                baseline=DataQualityBaseline(
+                    dataset_bucket=data,
+                    dataset_prefix=f"{PREPARED}features/",
+                    output_bucket=data,
+                    output_prefix=BASELINE,
+                    role=self.job_role,
+                    security=security,
+                ),
                 inference_image_uri=ModelImage.from_asset(INFERENCE_CONTAINER)
-                .bind(Construct(self, "InferenceImage"), challenger)
+                .bind(Construct(self, "InferenceImage"), self.job_role)
                 .image_uri,
                 job_roles=[self.job_role],
                 topic=foundation.alerts.topic,
                 log_key=keys.logs,
                 approval_status=config.training_approval,
-                deploy=deploy,
                 schedule=events.Schedule.rate(Duration.days(schedule_days)) if schedule_days else None,
                 # Each run prepares, evaluates and reports under its own execution name.
                 run_scoped_prefixes=(PREPARED, EVALUATION),
+            ),
+        )
+        # Approvals release to the A/B endpoint's challenger (10% of traffic); the champion changes
+        # only when a person promotes a package (see the README).
+        self.challenger_release = ModelRelease(
+            self,
+            "ChallengerRelease",
+            ModelReleaseProps.for_pipeline(self.pipeline, parameter_name=release_parameter(config.name, "challenger")),
+        )
+        self.champion_release = ModelRelease(
+            self,
+            "ChampionRelease",
+            ModelReleaseProps.for_pipeline(
+                self.pipeline, parameter_name=release_parameter(config.name, "champion"), release_on_approval=False
             ),
         )

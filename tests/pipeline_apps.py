@@ -1,4 +1,4 @@
-"""Small apps holding an MlPipeline in its three shapes: register only, deploy to an endpoint, tune and transform."""
+"""Small apps holding an MlPipeline in its three shapes: register only, register and release, tune and transform."""
 
 from __future__ import annotations
 
@@ -13,15 +13,8 @@ from aws_cdk import aws_events as events
 from sagemaker_platform import (
     AccessLogsBucket,
     BucketAccess,
-    ContainerSpec,
-    Endpoint,
-    EndpointProps,
     IsolatedNetwork,
     IsolatedNetworkProps,
-    Model,
-    ModelArtifact,
-    ModelImage,
-    ModelProps,
     NotificationTopic,
     NotificationTopicProps,
     PlatformKeys,
@@ -29,7 +22,6 @@ from sagemaker_platform import (
     SageMakerExecutionRoleProps,
     SecureBucket,
     SecureBucketProps,
-    VariantSpec,
     add_nag_packs,
 )
 from sagemaker_platform.compliance import state_machine_definitions
@@ -46,15 +38,25 @@ from sagemaker_platform.jobs import (
     TransformJobSpec,
     TuningJobSpec,
 )
-from sagemaker_platform.pipelines import BatchTransform, EndpointDeployment, MlPipeline, MlPipelineProps, QualityGate
+from sagemaker_platform.pipelines import (
+    BatchTransform,
+    DataQualityBaseline,
+    MlPipeline,
+    MlPipelineProps,
+    ModelRelease,
+    ModelReleaseProps,
+    QualityGate,
+)
 from tests.harness import make_app
 
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sm@sha256:" + "c" * 64
-SHAPES = ("register", "deploy", "tune-transform")
+SHAPES = ("register", "release", "tune-transform")
+#: The release shape's parameter.
+RELEASE_PARAMETER = "/test/churn/challenger"
 
 
 class PipelineApp:
-    """One synthesized app with one pipeline; ``shape`` picks training vs tuning and the deploy target."""
+    """One synthesized app with one pipeline; ``shape`` picks training vs tuning, a release or a transform."""
 
     def __init__(self, outdir: Path, shape: str = "register") -> None:
         self.app = make_app(outdir)
@@ -92,11 +94,10 @@ class PipelineApp:
             metric_definitions=[MetricDefinition(name="validation:auc", regex=r"validation:auc=([0-9.]+)")],
         )
         extra: dict[str, Any] = {}
-        if shape == "deploy":
-            self.endpoint = self._endpoint(net, keys)
+        self.release: ModelRelease | None = None
+        if shape == "release":
             extra = {
                 "approval_status": "Approved",
-                "deploy": EndpointDeployment(endpoint=self.endpoint, variant_name="challenger", poll_interval_s=1),
                 "schedule": events.Schedule.rate(Duration.days(7)),
                 "deploy_account": "210987654321",
                 "inference_image_repository": ecr.Repository(
@@ -107,6 +108,15 @@ class PipelineApp:
                     encryption=ecr.RepositoryEncryption.KMS,
                     encryption_key=keys.models,
                 ),
+                "baseline": DataQualityBaseline(
+                    dataset_bucket=data,
+                    dataset_prefix="prepared/features/",
+                    output_bucket=data,
+                    output_prefix="model-monitor/baseline/",
+                    role=role,
+                    security=security,
+                ),
+                "run_scoped_prefixes": ("prepared/",),
             }
         elif shape == "tune-transform":
             extra = {
@@ -174,6 +184,10 @@ class PipelineApp:
             **extra,
         )
         self.pipeline = MlPipeline(s, "Pipeline", self.props)
+        if shape == "release":
+            self.release = ModelRelease(
+                s, "Release", ModelReleaseProps.for_pipeline(self.pipeline, parameter_name=RELEASE_PARAMETER)
+            )
         #: The pipeline's own warnings, read before the test app acknowledges them.
         self.warnings = [str(m.data) for m in self.pipeline.node.metadata if m.type == "aws:cdk:warning"]
         if shape == "tune-transform":
@@ -191,42 +205,11 @@ class PipelineApp:
         if not (outdir / "Pipeline.template.json").is_file():
             raise AssertionError(f"synth wrote no template: {self.error}")
         self.template: dict[str, Any] = json.loads((outdir / "Pipeline.template.json").read_text())
-        ((self.definition_id, self.definition),) = state_machine_definitions(self.template)
+        definitions = dict(state_machine_definitions(self.template))
+        self.definition_id = self.logical_id(self.pipeline.state_machine)
+        self.definition = definitions[self.definition_id]
+        #: The release state machine's (release shape only).
+        self.release_definition_id = self.logical_id(self.release.state_machine) if self.release else None
 
     def logical_id(self, construct: Any) -> str:
         return self.stack.get_logical_id(construct.node.default_child)
-
-    def _endpoint(self, net: IsolatedNetwork, keys: PlatformKeys) -> Endpoint:
-        s = self.stack
-        repo = ecr.Repository.from_repository_name(s, "Repo", "inference")
-        image = ModelImage.from_ecr_repository(repo, "sha256:" + "a" * 64)
-        models = [
-            Model(
-                s,
-                name,
-                ModelProps(
-                    containers=[
-                        ContainerSpec(
-                            image=image, model_data=ModelArtifact(bucket=self.data, key=f"models/{name}/model.tar.gz")
-                        )
-                    ],
-                    network=net,
-                    model_key=keys.models,
-                ),
-            )
-            for name in ("Champion", "Challenger")
-        ]
-        endpoint = Endpoint(
-            s,
-            "Endpoint",
-            EndpointProps(
-                production_variants=[
-                    VariantSpec(variant_name="champion", model=models[0], initial_weight=90),
-                    VariantSpec(variant_name="challenger", model=models[1], initial_weight=10),
-                ],
-                alarm_topic=self.topic,
-                volume_key=keys.models,
-            ),
-        )
-        endpoint.scale_variant("champion", min_capacity=1, max_capacity=2).scale_on_invocations(target_per_instance=100)
-        return endpoint

@@ -17,9 +17,6 @@ from typing import Any
 
 import boto3
 from moto import mock_aws
-from moto.core.responses import ActionResult
-from moto.sagemaker.models import sagemaker_backends
-from moto.sagemaker.responses import SageMakerResponse
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
     StateTaskServiceAwsSdk,
 )
@@ -40,7 +37,10 @@ PSEUDO = {
 _SYNC = re.compile(r"(:states:::sagemaker:create\w+)\.sync\b")
 
 
-_INTRINSICS = {"Fn::GetAtt", "Fn::Join", "Fn::Select", "Fn::Split", "Fn::ImportValue", "Fn::GetStackOutput", "Fn::Sub"}
+_INTRINSICS = {
+    "Fn::GetAtt", "Fn::Join", "Fn::Select", "Fn::Split", "Fn::ImportValue", "Fn::GetStackOutput", "Fn::Sub",
+    "Fn::FindInMap",
+}  # fmt: skip
 
 
 def _digest(logical_id: str) -> str:
@@ -84,6 +84,7 @@ class Resolver:
 
     def __init__(self, template: dict[str, Any], exports: dict[Any, Any] | None = None) -> None:
         self.resources: dict[str, Any] = template.get("Resources", {})
+        self.mappings: dict[str, Any] = template.get("Mappings", {})
         self.exports = exports or {}
 
     def __call__(self, node: Any) -> Any:
@@ -110,6 +111,9 @@ class Resolver:
             if key == "Fn::Split":
                 separator, text = value
                 return str(self(text)).split(separator)
+            if key == "Fn::FindInMap":
+                mapping, top, second = self(value)
+                return self.mappings[mapping][top][second]
             if key == "Fn::ImportValue":
                 return self.exports[self(value)]
             if key == "Fn::GetStackOutput":  # CDK's cross-stack references within one stage
@@ -153,13 +157,18 @@ def concrete_definition(template: dict[str, Any], logical_id: str, exports: dict
     return _SYNC.sub(r"\1", resolved_definition(template, logical_id, exports))
 
 
-def run_to_completion(definition: str, *, name: str = "run", timeout_s: float = 60) -> dict[str, Any]:
-    """Create the machine in moto, start one execution named ``name``, wait for it to end."""
+def run_to_completion(
+    definition: str, *, name: str = "run", timeout_s: float = 60, execution_input: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Create the machine in moto, start one execution named ``name`` (with ``execution_input``), wait for it."""
     sfn = boto3.client("stepfunctions", region_name=REGION)
     machine = sfn.create_state_machine(
         name=f"machine-{name}", definition=definition, roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn"
     )["stateMachineArn"]
-    execution = sfn.start_execution(stateMachineArn=machine, name=name)["executionArn"]
+    start: dict[str, Any] = {"stateMachineArn": machine, "name": name}
+    if execution_input is not None:
+        start["input"] = json.dumps(execution_input)
+    execution = sfn.start_execution(**start)["executionArn"]
     deadline = time.monotonic() + timeout_s
     while True:
         described = sfn.describe_execution(executionArn=execution)
@@ -175,31 +184,17 @@ def run_to_completion(definition: str, *, name: str = "run", timeout_s: float = 
         time.sleep(0.05)
 
 
-def install_update_endpoint(monkeypatch: Any, *, rollback: bool = False) -> None:
-    """Teach moto's SageMaker UpdateEndpoint (moto 5.2.5 lacks it) for the duration of one test.
+def record_put_events(monkeypatch: Any, into: list[dict[str, Any]]) -> None:
+    """Keep every PutEvents call the interpreter makes (``{"Entries": [...]}``) in ``into``."""
+    from moto.events.models import EventsBackend
 
-    The rollout completes at once: the endpoint moves to the new config, or with ``rollback`` stays
-    on its old one, as after an auto-rollback. The request is kept on the endpoint for assertions.
-    """
+    original = EventsBackend.put_events
 
-    def update_endpoint(self: SageMakerResponse) -> ActionResult:
-        backend = self.sagemaker_backend
-        name, config_name = self._get_param("EndpointName"), self._get_param("EndpointConfigName")
-        endpoint = backend.endpoints[name]
-        config = backend.describe_endpoint_config(config_name)  # fails like SageMaker for unknown configs
-        endpoint.last_update_params = self._get_params()
-        if not rollback:
-            endpoint.endpoint_config_name = config_name
-            endpoint.production_variants = endpoint._process_production_variants(config["ProductionVariants"])
-        return ActionResult({"EndpointArn": endpoint.arn})
+    def put_events(self: EventsBackend, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        into.append({"Entries": events})
+        return original(self, events)
 
-    monkeypatch.setattr(SageMakerResponse, "update_endpoint", update_endpoint, raising=False)
-
-
-def last_update_endpoint_request(endpoint_name: str) -> dict[str, Any]:
-    """The parameters of the last UpdateEndpoint call on ``endpoint_name``."""
-    request: dict[str, Any] = sagemaker_backends[ACCOUNT][REGION].endpoints[endpoint_name].last_update_params
-    return request
+    monkeypatch.setattr(EventsBackend, "put_events", put_events)
 
 
 def install_text_bodies(monkeypatch: Any) -> None:
@@ -227,7 +222,7 @@ def record_retry_waits(monkeypatch: Any) -> list[float]:
 
 
 @contextmanager
-def interpreter(monkeypatch: Any, *, rollback: bool = False) -> Iterator[None]:
+def interpreter(monkeypatch: Any) -> Iterator[None]:
     """moto with its Step Functions interpreter on, fake credentials, and the harness's patches above."""
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
@@ -235,7 +230,6 @@ def interpreter(monkeypatch: Any, *, rollback: bool = False) -> Iterator[None]:
         "AWS_DEFAULT_REGION": REGION,
     }.items():
         monkeypatch.setenv(name, value)
-    install_update_endpoint(monkeypatch, rollback=rollback)
     install_text_bodies(monkeypatch)
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         yield

@@ -116,6 +116,10 @@ def test_defaults_apply_to_optional_keys() -> None:
             r"fleet.members\[\*\].name': duplicate names \['a'\]",
         ),
         (
+            _stages({**GOOD, "fleet": {"members": [{"name": "a", "modelKey": "s3://models/a/model.tar.gz"}]}}),
+            r"modelKey': got 's3://models/a/model.tar.gz'; allowed: an S3 key .*without s3:// and the bucket",
+        ),
+        (
             _stages({**GOOD, "fleet": {"membersPerStack": 0}}),
             r"fleet.membersPerStack': got 0; allowed: an integer from 1 to 40",
         ),
@@ -165,6 +169,7 @@ def test_defaults_apply_to_optional_keys() -> None:
         "fleet-key-not-tarball",
         "fleet-max-below-min",
         "fleet-duplicate-names",
+        "fleet-key-s3-uri",
         "fleet-zero-per-stack",
         "fleet-name-too-long",
         "alarms-unknown-signal",
@@ -182,3 +187,9 @@ def test_fails_with_every_bad_key_at_once() -> None:
         PlatformConfig.from_context(_stages({"name": "X", "region": "nowhere", "maxAzs": 9}))
     for key in ("name", "region", "maxAzs"):
         assert f".{key}'" in str(info.value)
+
+
+def test_a_fleet_member_without_a_model_key_serves_the_seed_model() -> None:
+    raw = _stages({**GOOD, "fleet": {"members": [{"name": "a"}, {"name": "b", "modelKey": "fleet/b/model.tar.gz"}]}})
+    (stage,) = PlatformConfig.from_context(raw).stages
+    assert [m.model_key for m in stage.fleet] == [None, "fleet/b/model.tar.gz"]

@@ -437,3 +437,44 @@ def test_accepts_codestar_connections_and_nested_branch_names() -> None:
     legacy = CONNECTION.replace("codeconnections", "codestar-connections")
     config = DeliveryConfig.from_context(_with(connectionArn=legacy, branch="release/2026.11"), platform)
     assert (config.connection_arn, config.branch) == (legacy, "release/2026.11")
+
+
+def test_a_recorded_model_release_in_any_stage_starts_the_pipeline(built: DeliveryApp) -> None:
+    rule = next(
+        r["Properties"]
+        for lid, r in built.template.find_resources("AWS::Events::Rule").items()
+        if lid.startswith("StartOnRelease")
+    )
+    assert rule["EventPattern"] == {
+        "source": ["sagemaker-platform.release"],
+        "detail-type": ["Model Release Recorded"],
+        "account": sorted([PIPELINE_ACCOUNT, "123456789012"]),
+    }
+    (target,) = rule["Targets"]
+    assert built.logical_id(built.stack.pipeline.pipeline) in json.dumps(target["Arn"]), "targets this pipeline"
+    assert "RoleArn" in target
+    built.template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {"PolicyDocument": {"Statement": [Match.object_like({"Action": "codepipeline:StartPipelineExecution"})]}},
+    )
+    # Prod lives in another account: this account's bus lets it put release events, nothing else.
+    ((_, policy),) = built.template.find_resources("AWS::Events::EventBusPolicy").items()
+    statement = policy["Properties"]["Statement"]
+    assert statement["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    assert statement["Action"] == "events:PutEvents"
+    assert statement["Condition"] == {"StringEquals": {"events:source": ["sagemaker-platform.release"]}}
+
+
+def test_a_stage_in_another_account_forwards_its_releases_to_the_pipeline_account(built: DeliveryApp) -> None:
+    prod_training = Template.from_stack(built.stages[1].training)
+    prod_training.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": {"source": ["sagemaker-platform.release"], "detail-type": ["Model Release Recorded"]},
+            "Targets": [Match.object_like({"Arn": f"arn:aws:events:eu-west-1:{PIPELINE_ACCOUNT}:event-bus/default"})],
+        },
+    )
+    dev_training = Template.from_stack(built.stages[0].training)
+    assert not [lid for lid in dev_training.find_resources("AWS::Events::Rule") if lid.startswith("ForwardReleases")], (
+        "dev shares the pipeline's account and bus"
+    )

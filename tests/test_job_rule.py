@@ -157,8 +157,8 @@ def test_hand_written_insecure_requests_are_found(state: dict[str, Any], expecte
 
 
 def test_pipeline_models_and_packages_are_told_apart(pipeline_app: Any) -> None:
-    # The deploy pipeline creates a compliant model; registering a package is not a model.
-    app = pipeline_app("deploy")
+    # The transform pipeline creates a compliant model; registering a package is not a model.
+    app = pipeline_app("tune-transform")
     assert job_request_findings(app.template) == []
     states = app.definition["States"]
     assert states["CreateModel"]["Parameters"]["EnableNetworkIsolation"] is True

@@ -303,7 +303,10 @@ def test_fails_job_names(env: Env) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"entrypoint": []}, r"entrypoint: got \[\]; allowed: 1 to 100 strings"),
+        (
+            {"entrypoint": []},
+            r"entrypoint: got \[\]; allowed: 1 to 100 strings, or None for the image's own ENTRYPOINT",
+        ),
         ({"inputs": "same-name"}, r"inputs/outputs: got \['data', 'data'\]; allowed: unique names"),
         ({"inputs": "same-path"}, r"local_path: got .*; allowed: distinct local paths"),
         ({"max_runtime_s": 777_601}, r"max_runtime_s: got 777601; allowed: an integer from 1 to 777600"),

@@ -530,6 +530,41 @@ def test_drift_alarm_watches_the_largest_feature_drift(built: MonitoredPlatform)
     assert (metric["Period"], metric["Stat"]) == (3600, "Maximum")
 
 
+def test_a_monitoring_run_that_reports_nothing_pages(built: MonitoredPlatform) -> None:
+    # A failed run (no baseline yet, no captures) publishes no metrics: missing data must breach.
+    _, props = _alarm(
+        built,
+        "[CRITICAL] churn: no data-quality results from schedule churn-data-quality (runs fail, lack a baseline or "
+        "captured data, or do not run)",
+    )
+    assert props["TreatMissingData"] == "breaching"
+    assert (props["ComparisonOperator"], props["Threshold"]) == ("LessThanThreshold", 1)
+    assert (props["EvaluationPeriods"], props["DatapointsToAlarm"]) == (2, 2)
+    assert (props["MetricName"], props["Statistic"], props["Period"]) == (
+        "feature_baseline_drift_age",
+        "SampleCount",
+        3600,
+    )
+    assert props["Namespace"] == "aws/sagemaker/Endpoints/data-metrics"
+    assert props["AlarmActions"], "it notifies the topic"
+
+
+def test_a_monitor_on_instance_storage_leaves_out_the_volume_key(built: MonitoredPlatform) -> None:
+    from dataclasses import replace
+
+    from aws_cdk import Stack
+    from aws_cdk.assertions import Annotations, Match
+
+    stack = Stack(built.app, "NvmeMonitor")
+    props = replace(built.monitor.props, instance_type="ml.m5d.xlarge", schedule_name="churn-nvme")
+    monitor = DataQualityMonitor(stack, "DataQuality", props)
+    assert monitor.volume_key_note and "ml.m5d.xlarge has NVMe instance storage" in monitor.volume_key_note
+    cluster = Stack.of(monitor).resolve(monitor.job_definition.job_resources)["clusterConfig"]
+    assert "volumeKmsKeyId" not in cluster
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("NVMe instance storage"))
+    assert warnings
+
+
 def test_monitor_role_reads_capture_and_baseline_and_writes_only_reports(built: MonitoredPlatform) -> None:
     policy_id = built.stack.get_logical_id(built.monitor.role.policy.node.default_child)  # type: ignore[arg-type]
     statements = json.dumps(built.json["Resources"][policy_id]["Properties"]["PolicyDocument"]["Statement"])

@@ -11,7 +11,7 @@ import pytest
 from aws_cdk.assertions import Annotations, Match, Template
 
 from sagemaker_platform.compliance import job_request_findings
-from sagemaker_platform.pipelines import RETRYABLE, EndpointDeployment
+from sagemaker_platform.pipelines import RETRYABLE, DataQualityBaseline
 from tests.harness import run, run_checkov, venv_tool, violations
 from tests.pipeline_apps import SHAPES, PipelineApp
 
@@ -159,9 +159,9 @@ def test_fails_quality_gate(built: PipelineApp, kwargs: dict[str, Any], message:
         replace(built.props.gate, **kwargs)
 
 
-def test_fails_deploy_without_approval(pipeline_app: Callable[[str], PipelineApp]) -> None:
-    app = pipeline_app("deploy")
-    with pytest.raises(ValueError, match=r"deploy: got 'EndpointDeployment'; allowed: None unless approval_status"):
+def test_fails_transform_without_approval(pipeline_app: Callable[[str], PipelineApp]) -> None:
+    app = pipeline_app("tune-transform")
+    with pytest.raises(ValueError, match=r"deploy: got 'BatchTransform'; allowed: None unless approval_status"):
         replace(app.props, approval_status="PendingManualApproval")
 
 
@@ -170,60 +170,92 @@ def test_fails_bad_deploy_account(built: PipelineApp) -> None:
         replace(built.props, deploy_account="1234")
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"variant_name": "blue"}, r"variant_name: got 'blue'; allowed: one of 'champion', 'challenger'"),
-        ({"poll_interval_s": 0}, r"poll_interval_s: got 0"),
-    ],
-    ids=["unknown-variant", "zero-poll"],
-)
-def test_fails_endpoint_deployment(
-    pipeline_app: Callable[[str], PipelineApp], kwargs: dict[str, Any], message: str
-) -> None:
-    deploy = pipeline_app("deploy").props.deploy
-    assert isinstance(deploy, EndpointDeployment)
-    with pytest.raises(ValueError, match=message):
-        replace(deploy, **kwargs)
+_ENDPOINT_CALLS = ("updateEndpoint", "createEndpoint", "deleteEndpoint", "createEndpointConfig", "Weights")
 
 
-def test_deploy_keeps_the_endpoint_settings_and_swaps_one_model(pipeline_app: Callable[[str], PipelineApp]) -> None:
-    app = pipeline_app("deploy")
-    states = app.definition["States"]
-    config = states["CreateEndpointConfig"]["Parameters"]
-    variants = {v["VariantName"]: v for v in config["ProductionVariants"]}
-    assert variants["challenger"]["ModelName.$"] == "States.Format('churn-{}', $$.Execution.Name)"
-    assert "ModelName" in variants["champion"] and "ModelName.$" not in variants["champion"]
-    assert variants["champion"]["InitialVariantWeight"] == 90 and variants["challenger"]["InitialVariantWeight"] == 10
-    assert "KmsKeyId" in config
-    update = states["UpdateEndpoint"]["Parameters"]
-    assert update["EndpointName"] == app.endpoint.endpoint_name
-    assert update["RetainAllVariantProperties"] is True
-    policy = update["DeploymentConfig"]["BlueGreenUpdatePolicy"]
-    assert policy["TrafficRoutingConfiguration"]["Type"] == "CANARY"
-    assert len(update["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]) == 4
-    status = states["RolloutStatus"]
-    assert status["Choices"][0]["Next"] == "WaitForRollout" and status["Default"] == "DeploymentFailed"
-    assert states["WaitForRollout"] == {"Type": "Wait", "Seconds": 1, "Next": "DescribeEndpoint"}
-
-
-def test_deploy_grants_are_scoped(pipeline_app: Callable[[str], PipelineApp]) -> None:
-    app = pipeline_app("deploy")
-    t = Template.from_stack(app.stack)
+def test_no_pipeline_changes_an_endpoint(shaped: PipelineApp) -> None:
+    # Endpoints belong to CloudFormation: approved models reach them through a release and a stack update.
+    text = json.dumps(shaped.definition)
+    assert not [call for call in _ENDPOINT_CALLS if call in text], text
     policy = next(
-        p for lid, p in t.find_resources("AWS::IAM::ManagedPolicy").items() if lid.startswith("PipelinePolicy")
-    )
-    text = json.dumps(policy["Properties"]["PolicyDocument"])
-    assert f"endpoint/{app.endpoint.endpoint_name.lower()}" in text
-    assert "model/churn-*" in text and "endpoint-config/churn-*" in text
-    assert '"kms:GrantIsForAWSResource": "true"' in text
-    # The new model runs as the challenger's model role, which the pipeline may pass.
-    role = app.endpoint.production_variant("challenger").model.role
-    assert json.dumps(app.stack.resolve(role.role_arn)) in text
+        p for lid, p in Template.from_stack(shaped.stack).find_resources("AWS::IAM::ManagedPolicy").items()
+        if lid.startswith("PipelinePolicy")
+    )  # fmt: skip
+    assert "Endpoint" not in json.dumps(policy["Properties"]["PolicyDocument"])
+
+
+def test_transform_deletes_the_model_it_created_on_success_and_on_failure(
+    pipeline_app: Callable[[str], PipelineApp],
+) -> None:
+    app = pipeline_app("tune-transform")
+    states = app.definition["States"]
+    assert states["RegisterModel"]["Next"] == "CreateModel" and states["CreateModel"]["Next"] == "Transform"
+    assert states["Transform"]["Next"] == "DeleteModel" and states["DeleteModel"]["Next"] == "Scored"
+    name = "States.Format('churn-{}', $$.Execution.Name)"
+    for state in ("DeleteModel", "DeleteModelAfterFailure"):
+        assert states[state]["Resource"].endswith(":states:::sagemaker:deleteModel")
+        assert states[state]["Parameters"] == {"ModelName.$": name}
+    assert states["Transform"]["Catch"] == [
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "DeleteModelAfterFailure"}
+    ]
+    # The job's error stays at $.error for the notice; the clean-up's own error goes elsewhere.
+    assert states["DeleteModelAfterFailure"]["Next"] == "NotifyFailure"
+    assert states["DeleteModelAfterFailure"]["Catch"][0]["ResultPath"] == "$.transform.cleanupError"
+    policy = next(
+        p for lid, p in Template.from_stack(app.stack).find_resources("AWS::IAM::ManagedPolicy").items()
+        if lid.startswith("PipelinePolicy")
+    )  # fmt: skip
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    (models,) = [st for st in statements if st["Action"] == ["sagemaker:CreateModel", "sagemaker:DeleteModel"]]
+    assert models["Action"] == ["sagemaker:CreateModel", "sagemaker:DeleteModel"]
+    assert "model/churn-*" in json.dumps(models["Resource"])
+
+
+def test_baseline_runs_the_model_monitor_analyzer_after_the_gate(pipeline_app: Callable[[str], PipelineApp]) -> None:
+    app = pipeline_app("release")
+    states = app.definition["States"]
+    assert states["QualityGate"]["Choices"][0]["Next"] == "Baseline" and states["Baseline"]["Next"] == "RegisterModel"
+    request = states["Baseline"]["Parameters"]
+    assert request["ProcessingJobName.$"] == "States.Format('churn-base-{}', $$.Execution.Name)"
+    assert "sagemaker-model-monitor-analyzer" in json.dumps(request["AppSpecification"]["ImageUri"])
+    assert "ContainerEntrypoint" not in request["AppSpecification"], "the analyzer image has its own"
+    # The SageMaker SDK's suggest_baseline contract: input, output and environment names.
+    (dataset,) = request["ProcessingInputs"]
+    assert dataset["InputName"] == "baseline_dataset_input"
+    assert dataset["S3Input"]["LocalPath"] == "/opt/ml/processing/input/baseline_dataset_input"
+    assert "prepared/{}/features/" in dataset["S3Input"]["S3Uri.$"], "this run's features"
+    (output,) = request["ProcessingOutputConfig"]["Outputs"]
+    assert output["OutputName"] == "monitoring_output"
+    assert output["S3Output"]["S3Uri"].endswith("/model-monitor/baseline/"), "one place, where the schedule reads"
+    assert request["Environment"] == {
+        "dataset_format": '{"csv": {"header": false, "output_columns_position": "START"}}',
+        "dataset_source": "/opt/ml/processing/input/baseline_dataset_input",
+        "output_path": "/opt/ml/processing/output",
+        "publish_cloudwatch_metrics": "Disabled",
+    }
+    assert request["NetworkConfig"]["EnableNetworkIsolation"] is True
+    assert job_request_findings(app.template) == []
+
+
+def test_fails_baseline_written_per_run(pipeline_app: Callable[[str], PipelineApp]) -> None:
+    app = pipeline_app("release")
+    baseline = replace(app.props.baseline, output_prefix="prepared/baseline/")
+    with pytest.raises(
+        ValueError, match=r"baseline.output_prefix: got 'prepared/baseline/'; allowed: a prefix outside"
+    ):
+        replace(app.props, baseline=baseline)
+
+
+@pytest.mark.parametrize("prefix", ["s3://bucket/model-monitor/", "/model-monitor/", "model-monitor"])
+def test_fails_baseline_prefix(pipeline_app: Callable[[str], PipelineApp], prefix: str) -> None:
+    baseline = pipeline_app("release").props.baseline
+    assert isinstance(baseline, DataQualityBaseline)
+    with pytest.raises(ValueError, match=r"output_prefix: got .*; allowed: a key prefix ending in '/'.*bucket apart"):
+        replace(baseline, output_prefix=prefix)
 
 
 def test_schedule_starts_the_pipeline_with_a_managed_policy_role(pipeline_app: Callable[[str], PipelineApp]) -> None:
-    app = pipeline_app("deploy")
+    app = pipeline_app("release")
     t = Template.from_stack(app.stack)
     t.has_resource_properties(
         "AWS::Events::Rule",
@@ -246,7 +278,7 @@ def test_schedule_starts_the_pipeline_with_a_managed_policy_role(pipeline_app: C
 
 
 def test_deploy_account_may_read_the_model_package_group(pipeline_app: Callable[[str], PipelineApp]) -> None:
-    t = Template.from_stack(pipeline_app("deploy").stack)
+    t = Template.from_stack(pipeline_app("release").stack)
     (group,) = t.find_resources("AWS::SageMaker::ModelPackageGroup").values()
     assert group["DeletionPolicy"] == "Retain"
     (statement,) = group["Properties"]["ModelPackageGroupPolicy"]["Statement"]
@@ -259,7 +291,7 @@ def test_deploy_account_may_read_the_model_package_group(pipeline_app: Callable[
 
 
 def test_deploy_account_may_read_the_artifacts_and_their_key(pipeline_app: Callable[[str], PipelineApp]) -> None:
-    app = pipeline_app("deploy")
+    app = pipeline_app("release")
     t = Template.from_stack(app.stack)
     external = {"AWS": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::210987654321:root"]]}}
     t.has_resource_properties(

@@ -1,9 +1,9 @@
-"""Executing the synthesized MlPipeline definitions in moto's Step Functions interpreter.
+"""Executing the synthesized MlPipeline and ModelRelease definitions in moto's Step Functions interpreter.
 
 Each test deploys (in moto) what the stack would have created around the state machine: the data
-bucket with an evaluation report, the alert topic, the model package group, the serving endpoint
-with its models. Then it starts one execution of the definition exactly as synthesized (intrinsics
-resolved, ``.sync`` rewritten, see ``tests.sfn_interpreter``) and checks what the run did to them.
+bucket with an evaluation report, the alert topic, the model package group, the release parameter.
+Then it starts one execution of the definition exactly as synthesized (intrinsics resolved,
+``.sync`` rewritten, see ``tests.sfn_interpreter``) and checks what the run did to them.
 """
 
 from __future__ import annotations
@@ -38,23 +38,10 @@ class World:
         self.s3.create_bucket(Bucket=self.bucket)
         boto3.client("sns", region_name=si.REGION).create_topic(Name=self.topic_arn.rsplit(":", 1)[1])
         self.sm.create_model_package_group(ModelPackageGroupName=GROUP)
-        self.endpoint_name: str | None = None
-        for logical_id, resource in template["Resources"].items():
-            if resource["Type"] == "AWS::SageMaker::Model":
-                self.sm.create_model(
-                    ModelName=si.physical_attribute(logical_id, resource["Type"], "ModelName"),
-                    ExecutionRoleArn=f"arn:aws:iam::{si.ACCOUNT}:role/model",
-                    PrimaryContainer={"Image": "serving-image"},
-                )
-        endpoints = [r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::Endpoint"]
-        if endpoints:
-            (endpoint,) = endpoints
-            self.endpoint_name = endpoint["Properties"]["EndpointName"]
-            self.sm.create_endpoint_config(EndpointConfigName="deployed-by-cloudformation", ProductionVariants=[
-                {"VariantName": "champion", "ModelName": "Champion0CC06F52-ModelName", "InstanceType": "ml.m5.large",
-                 "InitialInstanceCount": 1}
-            ])  # fmt: skip
-            self.sm.create_endpoint(EndpointName=self.endpoint_name, EndpointConfigName="deployed-by-cloudformation")
+        if app.release is not None:
+            boto3.client("ssm", region_name=si.REGION).put_parameter(
+                Name=app.release.parameter_name, Value="seed", Type="String"
+            )
 
     def report(self, auc: float) -> None:
         body = json.dumps({"metrics": {"auc": auc, "accuracy": 0.9}})
@@ -70,9 +57,16 @@ class World:
         topic = sns_backends[si.ACCOUNT][si.REGION].topics[self.topic_arn]
         return [(subject, message) for _, message, subject, *_ in topic.sent_notifications]
 
-    def endpoint_config(self) -> str:
-        assert self.endpoint_name is not None
-        return str(self.sm.describe_endpoint(EndpointName=self.endpoint_name)["EndpointConfigName"])
+    def release(self, event: dict[str, Any], name: str = EXECUTION) -> dict[str, Any]:
+        """Run the release state machine once with ``event`` (what the approval rule would pass it)."""
+        assert self.app.release_definition_id is not None
+        definition = si.concrete_definition(self.app.template, self.app.release_definition_id)
+        return si.run_to_completion(definition, name=f"release-{name}", execution_input=event)
+
+    def released(self) -> str:
+        assert self.app.release is not None
+        ssm = boto3.client("ssm", region_name=si.REGION)
+        return str(ssm.get_parameter(Name=self.app.release.parameter_name)["Parameter"]["Value"])
 
 
 @pytest.fixture
@@ -80,37 +74,82 @@ def world(
     pipeline_app: Callable[[str], PipelineApp], monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> Iterator[World]:
     param = getattr(request, "param", {})
-    with si.interpreter(monkeypatch, rollback=param.get("rollback", False)):
-        yield World(pipeline_app(param.get("shape", "deploy")))
+    with si.interpreter(monkeypatch):
+        yield World(pipeline_app(param.get("shape", "release")))
 
 
-def test_metric_above_threshold_registers_and_deploys_to_the_challenger(world: World) -> None:
+def test_metric_above_threshold_baselines_and_registers_approved(world: World) -> None:
     world.report(auc=0.91)
     result = world.run()
     assert result["status"] == "SUCCEEDED", result.get("cause")
-    assert result["states"][-5:] == [
-        "UpdateEndpoint",
-        "WaitForRollout",
-        "DescribeEndpoint",
-        "RolloutStatus",
-        "Deployed",
-    ]
+    assert result["states"][-4:] == ["QualityGate", "Baseline", "RegisterModel", "Registered"]
     ((package,),) = [world.packages()]
     assert package["ModelApprovalStatus"] == "Approved"
     assert package["ModelPackageDescription"] == f"Trained by churn-train-{EXECUTION}"
-    # The endpoint moved to the config the run created; only the challenger serves the new model.
-    assert world.endpoint_config() == f"churn-{EXECUTION}"
-    config = world.sm.describe_endpoint_config(EndpointConfigName=f"churn-{EXECUTION}")
-    models = {v["VariantName"]: v["ModelName"] for v in config["ProductionVariants"]}
-    assert models == {"champion": "Champion0CC06F52-ModelName", "challenger": f"churn-{EXECUTION}"}
-    model = world.sm.describe_model(ModelName=f"churn-{EXECUTION}")
-    assert model["VpcConfig"]["Subnets"]  # moto does not keep EnableNetworkIsolation: test_pipeline asserts it
-    assert model["PrimaryContainer"]["ModelDataUrl"].endswith(f"churn-train-{EXECUTION}/output/model.tar.gz")
-    assert world.endpoint_name is not None
-    update = si.last_update_endpoint_request(world.endpoint_name)
-    assert update["RetainAllVariantProperties"] is True
-    assert update["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
+    baseline = world.sm.describe_processing_job(ProcessingJobName=f"churn-base-{EXECUTION}")
+    (output,) = baseline["ProcessingOutputConfig"]["Outputs"]
+    assert output["S3Output"]["S3Uri"] == f"s3://{world.bucket}/model-monitor/baseline/"
+    # Registering never touches an endpoint, and the release waits for the approval event.
+    assert world.sm.list_endpoints()["Endpoints"] == []
+    assert world.released() == "seed"
     assert world.notifications() == []
+
+
+def _approval(world: World, package_arn: str, status: str = "Approved") -> dict[str, Any]:
+    """A "SageMaker Model Package State Change" event as SageMaker sends it."""
+    return {
+        "version": "0",
+        "source": "aws.sagemaker",
+        "detail-type": "SageMaker Model Package State Change",
+        "account": si.ACCOUNT,
+        "region": si.REGION,
+        "detail": {
+            "ModelPackageGroupName": GROUP,
+            "ModelPackageArn": package_arn,
+            "ModelApprovalStatus": status,
+            "ModelPackageStatus": "Completed",
+        },
+    }
+
+
+def test_approval_records_the_release_and_tells_the_delivery(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    world.report(auc=0.91)
+    assert world.run()["status"] == "SUCCEEDED"
+    ((package,),) = [world.packages()]
+    put: list[dict[str, Any]] = []
+    si.record_put_events(monkeypatch, put)
+    result = world.release(_approval(world, package["ModelPackageArn"]))
+    assert result["status"] == "SUCCEEDED", result.get("cause")
+    assert result["states"] == ["Record", "Announce", "Released"]
+    assert world.released() == package["ModelPackageArn"]
+    ((entry,),) = [e["Entries"] for e in put]
+    assert (entry["Source"], entry["DetailType"]) == ("sagemaker-platform.release", "Model Release Recorded")
+    assert json.loads(entry["Detail"]) == {
+        "parameterName": "/test/churn/challenger",
+        "modelPackageArn": package["ModelPackageArn"],
+        "modelPackageGroupName": GROUP,
+    }
+    assert world.notifications() == []
+
+
+def test_a_release_that_cannot_be_recorded_notifies_and_fails(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.ssm.exceptions import AccessDeniedException
+    from moto.ssm.models import SimpleSystemManagerBackend
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AccessDeniedException("not authorized to perform ssm:PutParameter")
+
+    monkeypatch.setattr(SimpleSystemManagerBackend, "put_parameter", refuse)
+    waits = si.record_retry_waits(monkeypatch)
+    arn = f"arn:aws:sagemaker:{si.REGION}:{si.ACCOUNT}:model-package/{GROUP}/3"
+    result = world.release(_approval(world, arn))
+    assert result["status"] == "FAILED"
+    assert result["states"][-3:] == ["Record", "NotifyFailure", "Failed"]
+    assert waits == [2, 4, 8, 16, 32], "the write is retried five times before the failure is told"
+    assert world.released() == "seed"
+    ((subject, message),) = world.notifications()
+    assert subject == "churn-models release failed"
+    assert message.startswith(f"Release of {arn} failed with") and "not authorized" in message
 
 
 def test_metric_below_threshold_fails_at_the_gate_with_its_cause(world: World) -> None:
@@ -120,7 +159,6 @@ def test_metric_below_threshold_fails_at_the_gate_with_its_cause(world: World) -
     assert (result["error"], result["cause"]) == ("QualityGateFailed", "metrics.auc did not reach 0.8")
     assert result["states"][-2:] == ["QualityGate", "BelowThreshold"]
     assert world.packages() == []
-    assert world.endpoint_config() == "deployed-by-cloudformation"
     assert world.notifications() == [], "a model below the bar is an outcome, not an incident"
 
 
@@ -151,20 +189,6 @@ def test_failure_notice_retries_and_the_run_still_fails_with_its_own_error(
     assert result["error"] == "PipelineFailed" and "NoSuchKey" in result["cause"]
 
 
-@pytest.mark.parametrize("world", [{"rollback": True}], indirect=True)
-def test_rolled_back_deployment_notifies_and_fails(world: World) -> None:
-    world.report(auc=0.91)
-    result = world.run()
-    assert result["status"] == "FAILED"
-    assert result["states"][-3:] == ["DeploymentFailed", "NotifyFailure", "Failed"]
-    expected = (
-        f"Endpoint {world.endpoint_name} is InService on config deployed-by-cloudformation instead of churn-{EXECUTION}"
-    )
-    assert result["cause"] == f"DeploymentFailed: {expected}"
-    ((_, message),) = world.notifications()
-    assert expected in message
-
-
 @pytest.mark.parametrize("world", [{"shape": "register"}], indirect=True)
 def test_pending_approval_registers_and_stops(world: World) -> None:
     world.report(auc=0.91)
@@ -191,8 +215,9 @@ def test_tuning_takes_the_best_training_job_then_scores_in_batch(world: World) -
     result = world.run()
     assert result["status"] == "SUCCEEDED", result.get("cause")
     assert result["states"][:4] == ["Prepare", "Tune", "BestTrainingJob", "DescribeModel"]
-    assert result["states"][-3:] == ["CreateModel", "Transform", "Scored"]
+    assert result["states"][-4:] == ["CreateModel", "Transform", "DeleteModel", "Scored"]
     ((package,),) = [world.packages()]
     assert package["ModelPackageDescription"] == f"Trained by {best}"
     job = world.sm.describe_transform_job(TransformJobName=f"churn-score-{EXECUTION}")
     assert job["ModelName"] == f"churn-{EXECUTION}"
+    assert world.sm.list_models()["Models"] == [], "the run deleted the model it made for the job"

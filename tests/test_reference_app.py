@@ -40,11 +40,13 @@ PINNED_STATEFUL_IDS: dict[str, dict[str, set[str]]] = {
     "Serving": {
         "AWS::SageMaker::Endpoint": {"AbEndpoint1695E45A", "ShadowEndpointD9B8B347", "AsyncEndpoint78E71913"},
     },
-    # The model registry holds every approved model's lineage; the log group, every execution's history.
+    # The model registry holds every approved model's lineage; the log groups, every execution's history;
+    # the release parameters, what the endpoints serve (a new parameter would start again at "seed").
     "Training": {
         "AWS::SageMaker::ModelPackageGroup": {"PipelineModelPackageGroup26A0C73B"},
-        "AWS::Logs::LogGroup": {"PipelineLogs402221E7"},
-        "AWS::StepFunctions::StateMachine": {"Pipeline8E4BFAC9"},
+        "AWS::Logs::LogGroup": {"PipelineLogs402221E7", "ChallengerReleaseLogsC3F65245"},
+        "AWS::StepFunctions::StateMachine": {"Pipeline8E4BFAC9", "ChallengerRelease7491C8D7"},
+        "AWS::SSM::Parameter": {"ChallengerReleaseParameterDB21634B", "ChampionReleaseParameter9542E4F8"},
     },
     # Nothing in monitoring holds data; the dashboard is pinned so its name and history survive edits.
     "Monitoring": {"AWS::CloudWatch::Dashboard": {"Dashboard7A06DACF"}},
@@ -60,6 +62,7 @@ RETAINED_TYPES = {
     "AWS::Logs::LogGroup",
     "AWS::SageMaker::FeatureGroup",
     "AWS::SageMaker::ModelPackageGroup",
+    "AWS::SSM::Parameter",
 }
 STACKS = [
     f"{stage}/{stack}"

@@ -3,9 +3,10 @@
 The definitions are the ones ``app.py`` synthesizes from ``cdk.json``: cross-stack references
 (``Fn::GetStackOutput``) resolve through the outputs of the stage's other stacks, with the
 deterministic physical names of ``tests.sfn_interpreter``. Each test creates in moto what the
-stage's stacks would have deployed (data bucket, alert topic, model package group, the serving
-models and the A/B endpoint on the config CloudFormation made), runs one execution and checks what
-it did to them. Thresholds, approval and the stage list come from ``cdk.json`` via ``stacks.config``.
+stage's stacks would have deployed (data bucket, alert topic, model package group, release
+parameters), runs one execution and checks what it did to them. Thresholds, approval and the stage
+list come from ``cdk.json`` via ``stacks.config``. (``make rehearse`` runs them against the deployed
+stacks, with the jobs in the real containers.)
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ import boto3
 import pytest
 from aws_cdk.assertions import Template
 from moto.sns.models import sns_backends
-from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
 from stacks.config import CONTEXT_KEY, PlatformConfig, StageConfig
 from tests import sfn_interpreter as si
 from tests.harness import REPO, SynthResult, cdk_context
 
 PIPELINE = "Pipeline8E4BFAC9"
+RELEASE = "ChallengerRelease7491C8D7"
 EXECUTION = "7d1e2c3b-aaaa-bbbb-cccc-0123456789ab"
 NEXT_EXECUTION = "9f8e7d6c-aaaa-bbbb-cccc-0123456789ab"
 STAGES = {s.construct_id: s for s in PlatformConfig.from_context(cdk_context()[CONTEXT_KEY]).stages}
@@ -55,12 +56,13 @@ def only(template: dict[str, Any], resource_type: str, prefix: str = "") -> str:
 
 
 class StageWorld:
-    """What one stage's Foundation, Serving and Training stacks would have created, in moto."""
+    """What one stage's Foundation and Training stacks would have created, in moto."""
 
     def __init__(self, stage: str, templates: Templates, exports: dict[Any, Any]) -> None:
         self.config: StageConfig = STAGES[stage]
-        foundation, serving, training = (templates[f"{stage}-{name}"] for name in ("Foundation", "Serving", "Training"))
+        foundation, training = (templates[f"{stage}-{name}"] for name in ("Foundation", "Training"))
         self.definition = si.concrete_definition(training, PIPELINE, exports)
+        self.release_definition = si.concrete_definition(training, RELEASE, exports)
         self.bucket = si.physical_ref(only(foundation, "AWS::S3::Bucket", "DataBucket"), "AWS::S3::Bucket")
         self.topic_arn = si.physical_ref(only(foundation, "AWS::SNS::Topic", "Alerts"), "AWS::SNS::Topic")
         read = json.loads(self.definition)["States"]["ReadEvaluation"]["Parameters"]
@@ -76,30 +78,12 @@ class StageWorld:
         self.s3.create_bucket(Bucket=self.bucket)
         boto3.client("sns", region_name=si.REGION).create_topic(Name=self.topic_arn.rsplit(":", 1)[1])
         self.sm.create_model_package_group(ModelPackageGroupName=self.group)
-        self._deploy_serving(serving, exports)
-
-    def _deploy_serving(self, serving: dict[str, Any], exports: dict[Any, Any]) -> None:
-        """The serving models and the A/B endpoint, created from their resolved template properties."""
-        resolve, resources = si.Resolver(serving, exports), serving["Resources"]
-        self.model_names: dict[str, str] = {}
-        self.model_roles: dict[str, str] = {}
-        for logical_id, resource in resources.items():
-            if resource["Type"] == "AWS::SageMaker::Model":
-                name = si.physical_attribute(logical_id, resource["Type"], "ModelName")
-                props = resolve(resource["Properties"])
-                self.sm.create_model(ModelName=name, **props)
-                self.model_names[logical_id] = name
-                self.model_roles[logical_id] = props["ExecutionRoleArn"]
-        endpoint = resolve(resources[only(serving, "AWS::SageMaker::Endpoint", "AbEndpoint")]["Properties"])
-        config_id = only(serving, "AWS::SageMaker::EndpointConfig", "AbEndpoint")
-        self.deployed_config = si.physical_attribute(config_id, "AWS::SageMaker::EndpointConfig", "EndpointConfigName")
-        assert endpoint["EndpointConfigName"] == self.deployed_config
-        self.sm.create_endpoint_config(
-            EndpointConfigName=self.deployed_config, **resolve(resources[config_id]["Properties"])
-        )
-        self.endpoint_name: str = endpoint["EndpointName"]
-        self.endpoint_deployment: dict[str, Any] = endpoint["DeploymentConfig"]
-        self.sm.create_endpoint(EndpointName=self.endpoint_name, EndpointConfigName=self.deployed_config)
+        self.ssm = boto3.client("ssm", region_name=si.REGION)
+        self.parameters = {
+            channel: f"/sagemaker-platform/{self.config.name}/churn/{channel}" for channel in ("champion", "challenger")
+        }
+        for name in self.parameters.values():
+            self.ssm.put_parameter(Name=name, Value="seed", Type="String")
 
     @property
     def prefix(self) -> str:
@@ -129,27 +113,8 @@ class StageWorld:
         topic = sns_backends[si.ACCOUNT][si.REGION].topics[self.topic_arn]
         return [(subject, message) for _, message, subject, *_ in topic.sent_notifications]
 
-    def variants(self, config_name: str) -> dict[str, dict[str, Any]]:
-        config = self.sm.describe_endpoint_config(EndpointConfigName=config_name)
-        return {v["VariantName"]: v for v in config["ProductionVariants"]}
-
-    def endpoint_config(self) -> str:
-        return str(self.sm.describe_endpoint(EndpointName=self.endpoint_name)["EndpointConfigName"])
-
-
-@pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Fast-forward moto's Wait states (it sleeps for real) and record how long each one asked to wait.
-
-    The state is still entered and left in the execution history; only the wall-clock sleep is skipped.
-    """
-    asked: list[int] = []
-
-    def wait_interval(self: WaitFunction, env: Any, wait_seconds: int) -> None:
-        asked.append(wait_seconds)
-
-    monkeypatch.setattr(WaitFunction, "_wait_interval", wait_interval)
-    return asked
+    def released(self, channel: str) -> str:
+        return str(self.ssm.get_parameter(Name=self.parameters[channel])["Parameter"]["Value"])
 
 
 @pytest.fixture
@@ -163,7 +128,7 @@ def world(
         yield StageWorld(request.param, templates, exports)
 
 
-def test_reference_app_has_a_dev_stage_that_deploys_and_a_prod_stage_that_waits_for_a_person() -> None:
+def test_reference_app_has_a_dev_stage_that_releases_and_a_prod_stage_that_waits_for_a_person() -> None:
     # The tests below are written for these two shapes; a cdk.json change must revisit them.
     assert STAGES["Dev"].training_approval == "Approved"
     assert STAGES["Prod"].training_approval == "PendingManualApproval"
@@ -180,66 +145,55 @@ def test_pipeline_reads_only_its_own_stage_stacks(templates: Templates, stage: s
 
 
 @pytest.mark.parametrize("world", ["Dev"], indirect=True)
-def test_dev_above_threshold_registers_approved_and_deploys_to_the_challenger(
-    world: StageWorld, waits: list[int]
+def test_dev_above_threshold_baselines_registers_approved_and_releases_on_the_event(
+    world: StageWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world.report(auc=world.config.training_quality_threshold + 0.05)
-    champion_before = world.variants(world.deployed_config)["champion"]
     result = world.run()
     assert result["status"] == "SUCCEEDED", result.get("cause")
     assert result["states"] == [
-        "Prepare",
-        "Train",
-        "DescribeModel",
-        "Evaluate",
-        "ReadEvaluation",
-        "QualityGate",
-        "RegisterModel",
-        "CreateModel",
-        "CreateEndpointConfig",
-        "UpdateEndpoint",
-        "WaitForRollout",
-        "DescribeEndpoint",
-        "RolloutStatus",
-        "Deployed",
-    ]
-    assert waits == [60], "one poll, at EndpointDeployment's default interval (fast-forwarded here)"
+        "Prepare", "Train", "DescribeModel", "Evaluate", "ReadEvaluation", "QualityGate", "Baseline", "RegisterModel",
+        "Registered",
+    ]  # fmt: skip
     training_job = f"{world.prefix}-train-{EXECUTION}"
     ((package,),) = [world.packages()]
     assert package["ModelApprovalStatus"] == "Approved"
     assert package["ModelPackageDescription"] == f"Trained by {training_job}"
-    # The endpoint moved to the config this run made: the challenger serves the new model, the
-    # champion keeps everything CloudFormation gave it.
-    new = f"{world.prefix}-{EXECUTION}"
-    assert world.endpoint_config() == new
-    variants = world.variants(new)
-    assert variants["champion"] == champion_before
-    assert variants["challenger"]["ModelName"] == new
-    assert {k: v for k, v in variants["challenger"].items() if k != "ModelName"} == {
-        k: v for k, v in world.variants(world.deployed_config)["challenger"].items() if k != "ModelName"
+    # The baseline goes where the shadow endpoint's monitoring schedule reads it.
+    baseline = world.sm.describe_processing_job(ProcessingJobName=f"{world.prefix}-base-{EXECUTION}")
+    (output,) = baseline["ProcessingOutputConfig"]["Outputs"]
+    assert output["S3Output"]["S3Uri"] == f"s3://{world.bucket}/model-monitor/baseline/"
+    (dataset,) = baseline["ProcessingInputs"]
+    assert dataset["S3Input"]["S3Uri"] == f"s3://{world.bucket}/pipeline/prepared/{EXECUTION}/features/"
+    # No endpoint is touched; the approval event releases the package to the challenger's parameter.
+    assert world.sm.list_endpoints()["Endpoints"] == []
+    put: list[dict[str, Any]] = []
+    si.record_put_events(monkeypatch, put)
+    event = {
+        "source": "aws.sagemaker",
+        "detail-type": "SageMaker Model Package State Change",
+        "detail": {
+            "ModelPackageGroupName": world.group,
+            "ModelPackageArn": package["ModelPackageArn"],
+            "ModelApprovalStatus": "Approved",
+            "ModelPackageStatus": "Completed",
+        },
     }
-    new_config = world.sm.describe_endpoint_config(EndpointConfigName=new)
-    deployed_config = world.sm.describe_endpoint_config(EndpointConfigName=world.deployed_config)
-    assert new_config["KmsKeyId"] == deployed_config["KmsKeyId"]
-    model = world.sm.describe_model(ModelName=new)
-    (challenger_role,) = [arn for lid, arn in world.model_roles.items() if lid.startswith("Challenger")]
-    assert model["ExecutionRoleArn"] == challenger_role
-    job = world.sm.describe_training_job(TrainingJobName=training_job)
-    assert model["PrimaryContainer"]["ModelDataUrl"] == job["ModelArtifacts"]["S3ModelArtifacts"]
-    assert model["PrimaryContainer"]["ModelDataUrl"].endswith(f"/pipeline/models/{training_job}/output/model.tar.gz")
-    # The rollout uses the endpoint's own blue/green policy and rollback alarms.
-    update = si.last_update_endpoint_request(world.endpoint_name)
-    assert update["DeploymentConfig"] == world.endpoint_deployment
-    assert update["RetainAllVariantProperties"] is True
+    released = si.run_to_completion(world.release_definition, name="release", execution_input=event)
+    assert released["status"] == "SUCCEEDED", released.get("cause")
+    assert world.released("challenger") == package["ModelPackageArn"]
+    assert world.released("champion") == "seed", "the champion changes only when a person promotes"
+    ((entry,),) = [e["Entries"] for e in put]
+    assert entry["DetailType"] == "Model Release Recorded"
     assert world.notifications() == []
 
 
 @pytest.mark.parametrize("world", ["Prod"], indirect=True)
-def test_prod_at_threshold_registers_pending_approval_and_does_not_deploy(world: StageWorld) -> None:
+def test_prod_at_threshold_registers_pending_approval_and_releases_nothing(world: StageWorld) -> None:
     world.report(auc=world.config.training_quality_threshold)  # the gate is "at least"
     result = world.run()
     assert result["status"] == "SUCCEEDED", result.get("cause")
-    assert result["states"][-3:] == ["QualityGate", "RegisterModel", "Registered"]
+    assert result["states"][-4:] == ["QualityGate", "Baseline", "RegisterModel", "Registered"]
     ((package,),) = [world.packages()]
     assert package["ModelApprovalStatus"] == "PendingManualApproval"
     assert package["ModelPackageDescription"] == f"Trained by {world.prefix}-train-{EXECUTION}"
@@ -247,8 +201,8 @@ def test_prod_at_threshold_registers_pending_approval_and_does_not_deploy(world:
     job = world.sm.describe_processing_job(ProcessingJobName=f"{world.prefix}-eval-{EXECUTION}")
     (output,) = [o["S3Output"] for o in job["ProcessingOutputConfig"]["Outputs"] if o["OutputName"] == "evaluation"]
     assert f"{output['S3Uri']}evaluation.json" == f"s3://{world.bucket}/{world.report_key()}"
-    assert world.endpoint_config() == world.deployed_config
-    assert sorted(m["ModelName"] for m in world.sm.list_models()["Models"]) == sorted(world.model_names.values())
+    assert world.sm.list_models()["Models"] == [] and world.sm.list_endpoints()["Endpoints"] == []
+    assert (world.released("champion"), world.released("challenger")) == ("seed", "seed")
     assert world.notifications() == []
 
 
@@ -261,7 +215,6 @@ def test_below_threshold_fails_at_the_gate_naming_metric_and_threshold(world: St
     assert (result["error"], result["cause"]) == ("QualityGateFailed", f"metrics.auc did not reach {threshold}")
     assert result["states"][-2:] == ["QualityGate", "BelowThreshold"]
     assert world.packages() == []
-    assert world.endpoint_config() == world.deployed_config
     assert world.notifications() == [], "a model below the bar is an outcome, not an incident"
 
 
@@ -277,7 +230,6 @@ def test_failing_task_notifies_the_stage_alert_topic_and_fails(world: StageWorld
     assert subject == f"{world.prefix} pipeline failed"
     assert re.match(rf"Execution {EXECUTION} failed with (?i:s3)\.NoSuchKeyException: The specified key", message)
     assert world.packages() == []
-    assert world.endpoint_config() == world.deployed_config
 
 
 def evaluate_container_report() -> dict[str, Any]:
@@ -309,7 +261,7 @@ def test_the_evaluate_containers_report_is_what_the_gate_reads(world: StageWorld
     world.put_report(report)
     result = world.run()
     assert result["status"] == "SUCCEEDED", result.get("cause")
-    assert result["states"][-3:] == ["QualityGate", "RegisterModel", "Registered"]
+    assert result["states"][-4:] == ["QualityGate", "Baseline", "RegisterModel", "Registered"]
 
 
 @pytest.mark.parametrize("world", ["Prod"], indirect=True)

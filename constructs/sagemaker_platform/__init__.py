@@ -58,7 +58,15 @@ from sagemaker_platform.observability import (
     PlatformDashboardProps,
     Thresholds,
 )
-from sagemaker_platform.pipelines import BatchTransform, EndpointDeployment, MlPipeline, MlPipelineProps, QualityGate
+from sagemaker_platform.pipelines import (
+    BatchTransform,
+    DataQualityBaseline,
+    MlPipeline,
+    MlPipelineProps,
+    ModelRelease,
+    ModelReleaseProps,
+    QualityGate,
+)
 from sagemaker_platform.serving import (
     AlarmSettings,
     AsyncInferenceSettings,
@@ -73,6 +81,7 @@ from sagemaker_platform.serving import (
     ModelArtifact,
     ModelImage,
     ModelProps,
+    ReleaseSource,
     RollingDeployment,
     ServerlessSettings,
     TrafficShift,
@@ -97,10 +106,10 @@ __all__ = [
     "ContainerSpec",
     "DashboardEndpoint",
     "DataCaptureSettings",
+    "DataQualityBaseline",
     "DataQualityMonitor",
     "DataQualityMonitorProps",
     "Endpoint",
-    "EndpointDeployment",
     "EndpointMetrics",
     "EndpointMonitoring",
     "EndpointMonitoringProps",
@@ -132,6 +141,8 @@ __all__ = [
     "ModelFleetProps",
     "ModelImage",
     "ModelProps",
+    "ModelRelease",
+    "ModelReleaseProps",
     "MonitoringCadence",
     "NotificationTopic",
     "NotificationTopicProps",
@@ -144,6 +155,7 @@ __all__ = [
     "PlatformKeys",
     "PlatformKeysProps",
     "QualityGate",
+    "ReleaseSource",
     "RollingDeployment",
     "SageMakerExecutionRole",
     "SageMakerExecutionRoleProps",

@@ -61,6 +61,72 @@ def test_prepare_cleans_and_splits_deterministically(base_dir: Path) -> None:
     assert (out / "train/train.csv").read_bytes() != first["train"]
 
 
+def _raw_with_missing_features(base_dir: Path) -> list[str]:
+    raw = base_dir / "processing/input/raw/data.csv"
+    args = ["generate", "--output", str(raw), "--rows", "600", "--seed", "3", "--dirty-fraction", "0.04", "--header"]
+    assert run_module("sm_processing", base_dir, *args).returncode == 0
+    return ["prepare", "--header", "--label-column", "label", "--seed", "2"]
+
+
+def test_prepare_writes_the_train_features_as_a_baseline_dataset(base_dir: Path) -> None:
+    prepare = _raw_with_missing_features(base_dir)
+    result = run_module("sm_processing", base_dir, *prepare, "--features-output", "baseline-features_1")
+    assert result.returncode == 0, result.stderr
+    out = base_dir / "processing/output"
+    train = _lines(out / "train/train.csv")
+    features = _lines(out / "baseline-features_1/features.csv")
+    assert f"train={len(train)} validation=" in result.stdout
+    assert f"features={len(train)};" in result.stdout
+    assert sorted(p.name for p in (out / "baseline-features_1").iterdir()) == ["features.csv"]
+    # Exactly what an endpoint receives: train.csv without its label column, row for row.
+    assert features == [line.split(",", 1)[1] for line in train]
+    assert all(len(line.split(",")) == 20 for line in features)
+    assert any(line.startswith(",") or ",," in line or line.endswith(",") for line in features)  # missing stay empty
+
+
+def test_prepare_writes_no_features_output_unless_asked(base_dir: Path) -> None:
+    result = run_module("sm_processing", base_dir, *_raw_with_missing_features(base_dir))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (base_dir / "processing/output").iterdir()) == ["test", "train", "validation"]
+    assert "features=" not in result.stdout
+
+
+@pytest.mark.parametrize("name", ["train", "validation", "../up", "has space", "dots.csv", ""])
+def test_fails_when_the_features_output_name_is_not_allowed(base_dir: Path, name: str) -> None:
+    # Checked before any data is read: there is no input here at all.
+    result = run_module("sm_processing", base_dir, "prepare", "--features-output", name)
+    assert result.returncode == 1
+    message = (base_dir / "output/message").read_text()
+    assert message == (
+        f"UserError: --features-output={name!r} is not a usable processing output name: use letters, digits, "
+        "'-' and '_' only, and none of train, validation, test"
+    )
+    assert not (base_dir / "processing/output").exists()
+
+
+def test_fails_when_the_features_output_shares_a_split_folder(base_dir: Path) -> None:
+    prepare = _raw_with_missing_features(base_dir)
+    (base_dir / "config").mkdir(parents=True)
+    (base_dir / "config/processingjobconfig.json").write_text(
+        json.dumps(
+            {
+                "ProcessingOutputConfig": {
+                    "Outputs": [
+                        {"OutputName": "train", "S3Output": {"LocalPath": "/opt/ml/processing/train"}},
+                        {"OutputName": "baseline", "S3Output": {"LocalPath": "/opt/ml/processing/train/baseline"}},
+                    ]
+                },
+            }
+        )
+    )
+    result = run_module("sm_processing", base_dir, *prepare, "--features-output", "baseline")
+    assert result.returncode == 1
+    message = (base_dir / "output/message").read_text()
+    assert message.startswith("UserError: --features-output='baseline' writes to ")
+    assert "overlaps the folder of the train output" in message
+    assert not (base_dir / "processing/train").exists()
+
+
 def test_prepare_reads_parquet_and_honours_the_job_config(base_dir: Path) -> None:
     local = "/opt/ml/processing/elsewhere"
     (base_dir / "config").mkdir(parents=True)

@@ -137,7 +137,7 @@ def monitoring_runs_alarm(deployed: Sequence[Deployed], alarms: list[dict[str, A
         name = str(p.get("MonitoringScheduleName"))
         watching = [
             a for a in alarms
-            if a.get("TreatMissingData") == "breaching" and _DATA_METRICS in json.dumps(a)
+            if a.get("TreatMissingData") == "breaching" and _DATA_METRICS in json.dumps(a, default=str)
             and name in json.dumps(a.get("Dimensions", a.get("Metrics", [])))
         ]  # fmt: skip
         if not watching:
@@ -159,5 +159,27 @@ def notification_retries(deployed: Sequence[Deployed]) -> list[str]:
                 problems.append(
                     f"{stack.artifact.display_name} {logical_id} state {name!r}: an SNS notice without Retry and "
                     "Catch is lost to one throttled call"
+                )
+    return problems
+
+
+def baseline_producers(deployed: Sequence[Deployed]) -> list[str]:
+    """Every data-quality baseline a monitoring schedule reads must be written by something deployed."""
+    outputs: set[str] = set()
+    for _, _, definition in _definitions(deployed):
+        for _, state in _states(definition):
+            for output in state.get("Parameters", {}).get("ProcessingOutputConfig", {}).get("Outputs", []):
+                uri = output.get("S3Output", {}).get("S3Uri")
+                if isinstance(uri, str):
+                    outputs.add(uri.rstrip("/") + "/")
+    problems = []
+    for stack, logical_id, p in _resources(deployed, "AWS::SageMaker::DataQualityJobDefinition"):
+        config = p.get("DataQualityBaselineConfig", {})
+        for kind in ("ConstraintsResource", "StatisticsResource"):
+            uri = config.get(kind, {}).get("S3Uri")
+            if isinstance(uri, str) and uri.rsplit("/", 1)[0] + "/" not in outputs:
+                problems.append(
+                    f"{stack.artifact.display_name} {logical_id}: {kind} {uri} is written by no deployed pipeline "
+                    "(no processing job outputs to its folder): every monitoring run fails for want of a baseline"
                 )
     return problems

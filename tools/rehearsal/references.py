@@ -4,7 +4,7 @@ CloudFormation creates a SageMaker model whether or not its ``ModelDataUrl`` exi
 then fails to create and the stack rolls back an hour later. So after each stack is deployed, every
 reference in its resources' properties (as the emulator resolved them) is classified and checked:
 
-- ``object``: must exist now (``ModelDataUrl``, baseline ``S3Uri``, nested ``TemplateURL``, Lambda code).
+- ``object``: must exist now (``ModelDataUrl``, nested ``TemplateURL``, Lambda code).
 - ``location``: a place that is written later (outputs, captures, prefixes); its bucket must exist.
 - ``image``: an ECR image, which must be in its repository now; SageMaker's own images (the
   accounts of ``builtin_images.json``) are AWS's to provide.
@@ -12,6 +12,8 @@ reference in its resources' properties (as the emulator resolved them) is classi
 
 References inside state machine definitions are the jobs' run-time inputs and outputs: their images
 must exist when the stack is deployed; their S3 URIs are run-time data (``runtime``), only listed.
+A data-quality baseline is read when a monitoring job runs, not when its definition is created
+(``runtime`` too): ``checks.baseline_producers`` checks that something deployed writes it.
 """
 
 from __future__ import annotations
@@ -29,11 +31,9 @@ _IMAGE = re.compile(
 )
 _SSM_DYNAMIC = re.compile(r"\{\{resolve:ssm:([^:}]+)(?::\d+)?\}\}")
 #: Property paths whose S3 value must be an existing object when the resource is created.
-_OBJECT_PATHS = (
-    re.compile(r"(^|\.)ModelDataUrl$"),
-    re.compile(r"(^|\.)(ConstraintsResource|StatisticsResource)\.S3Uri$"),
-    re.compile(r"^TemplateURL$"),
-)
+_OBJECT_PATHS = (re.compile(r"(^|\.)ModelDataUrl$"), re.compile(r"^TemplateURL$"))
+#: Property paths read when a job runs, not when the resource is created.
+_RUNTIME_PATHS = (re.compile(r"(^|\.)(ConstraintsResource|StatisticsResource)\.S3Uri$"),)
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,9 @@ class Checker:
         if uri or url:
             bucket, key = (uri.group(1), (uri.group(2) or "/")[1:]) if uri else (url.group(3), url.group(4))  # type: ignore[union-attr]
             wants_object = key and not key.endswith("/") and any(p.search(_generic(path)) for p in _OBJECT_PATHS)
-            if wants_object:
+            if any(p.search(_generic(path)) for p in _RUNTIME_PATHS):
+                refs.append(Reference(stack, logical_id, kind, path, value, "runtime", True, "read when a job runs"))
+            elif wants_object:
                 refs.append(Reference(stack, logical_id, kind, path, value, "object", self.object_exists(bucket, key)))
             else:
                 refs.append(Reference(stack, logical_id, kind, path, value, "location", self.bucket_exists(bucket)))

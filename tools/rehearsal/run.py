@@ -203,7 +203,7 @@ class Rehearsal:
     def _check(self, alarms: list[dict[str, Any]]) -> None:
         deployed = self.report.deployed
         for check in (checks.endpoint_ownership, checks.retained_weights, checks.instance_storage_keys,
-                      checks.notification_retries):  # fmt: skip
+                      checks.notification_retries, checks.baseline_producers):  # fmt: skip
             self.report.problems += check(deployed)
         self.report.problems += checks.monitoring_runs_alarm(deployed, alarms)
 

@@ -19,8 +19,9 @@ from constructs import IConstruct, IValidation
 #: Names of the packs ``add_nag_packs`` registers, as they appear in validation reports.
 NAG_PACK_NAMES = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "SageMakerPlatform")
 
-# A rule ID such as "AwsSolutions-IAM5", optionally with one finding: "AwsSolutions-IAM5[Resource::*]".
-_RULE_ID = re.compile(r"[A-Za-z0-9.]+-[A-Za-z0-9]+(\[.+\])?")
+# A rule ID such as "AwsSolutions-IAM5", optionally with one finding: "AwsSolutions-IAM5[Resource::*]",
+# or a plugin's rule as its report names it: "CloudFormation-Validate::F3031".
+_RULE_ID = re.compile(r"([A-Za-z0-9.-]+::[A-Za-z0-9.-]+|[A-Za-z0-9.]+-[A-Za-z0-9]+)(\[.+\])?")
 _MIN_REASON = 20
 
 

@@ -42,6 +42,8 @@ class BucketAccess:
     prefix: str = ""
     #: Default: read only.
     write: bool = False
+    #: ``prefix`` is one object's whole key: grant that object alone (no ``*``). Default: a prefix.
+    exact: bool = False
 
     def __post_init__(self) -> None:
         errors = PropsErrors("BucketAccess")
@@ -138,20 +140,22 @@ class SageMakerExecutionRole(Construct):
 
     def add_bucket_access(self, access: BucketAccess) -> None:
         """Allow reading (and, if ``access.write``, writing) under ``access.prefix``."""
-        objects = access.bucket.arn_for_objects(f"{access.prefix}*")
+        pattern = access.prefix if access.exact else f"{access.prefix}*"
+        objects = access.bucket.arn_for_objects(pattern)
         actions = ["s3:GetObject", "s3:GetObjectVersion"]
         if access.write:
             actions += ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
         self.policy.add_statements(iam.PolicyStatement(actions=actions, resources=[objects]))
-        acknowledge_wildcard_resources(
-            self.policy,
-            [objects],
-            reason="Object keys under the granted prefix are data-dependent (datasets, checkpoints, "
-            "model artifacts); the bucket and prefix are fixed.",
-        )
+        if not access.exact:
+            acknowledge_wildcard_resources(
+                self.policy,
+                [objects],
+                reason="Object keys under the granted prefix are data-dependent (datasets, checkpoints, "
+                "model artifacts); the bucket and prefix are fixed.",
+            )
         list_statement = iam.PolicyStatement(actions=["s3:ListBucket"], resources=[access.bucket.bucket_arn])
         if access.prefix:
-            list_statement.add_condition("StringLike", {"s3:prefix": [f"{access.prefix}*"]})
+            list_statement.add_condition("StringLike", {"s3:prefix": [pattern]})
         self.policy.add_statements(list_statement)
         # GetBucketLocation carries no s3:prefix, so it must never share the listing's prefix condition.
         self.policy.add_statements(

@@ -92,8 +92,9 @@ class ProcessingJobSpec:
     image_uri: str
     role_arn: str
     security: JobSecurity
-    #: The container's command, e.g. ``["process", "prepare"]``.
-    entrypoint: Sequence[str]
+    #: The container's command, e.g. ``["process", "prepare"]``. None: the image's own ENTRYPOINT
+    #: (SageMaker's built-in images, such as Model Monitor's analyzer, define theirs).
+    entrypoint: Sequence[str] | None
     arguments: Sequence[str] = field(default_factory=tuple)
     inputs: Sequence[ProcessingInput] = field(default_factory=tuple)
     outputs: Sequence[ProcessingOutput] = field(default_factory=tuple)
@@ -105,7 +106,13 @@ class ProcessingJobSpec:
 
     def __post_init__(self) -> None:
         errors = PropsErrors("ProcessingJobSpec")
-        errors.check(1 <= len(self.entrypoint) <= 100, "entrypoint", list(self.entrypoint), "1 to 100 strings")
+        if self.entrypoint is not None:
+            errors.check(
+                1 <= len(self.entrypoint) <= 100,
+                "entrypoint",
+                list(self.entrypoint),
+                "1 to 100 strings, or None for the image's own ENTRYPOINT",
+            )
         errors.check(len(self.arguments) <= 256, "arguments", len(self.arguments), "at most 256 arguments")
         errors.check(len(self.inputs) <= 10, "inputs", len(self.inputs), "at most 10 inputs")
         errors.check(len(self.outputs) <= 10, "outputs", len(self.outputs), "at most 10 outputs")
@@ -134,7 +141,9 @@ class ProcessingJobSpec:
 
     def _request_body(self) -> dict[str, Any]:
         sec = self.security
-        app: dict[str, Any] = {"ImageUri": self.image_uri, "ContainerEntrypoint": list(self.entrypoint)}
+        app: dict[str, Any] = {"ImageUri": self.image_uri}
+        if self.entrypoint is not None:
+            app["ContainerEntrypoint"] = list(self.entrypoint)
         if self.arguments:
             app["ContainerArguments"] = list(self.arguments)
         body: dict[str, Any] = {

@@ -97,3 +97,18 @@ def feature_drift() -> Thresholds:
     distance at which the run itself reports a constraint violation. One run is one data point.
     """
     return Thresholds(warning=0.05, critical=0.1, evaluation_periods=1, datapoints_to_alarm=1)
+
+
+def missing_monitoring_runs() -> Thresholds:
+    """Monitoring runs that reported results: critical below 1 in two consecutive intervals, missing is breaching.
+
+    A run that fails (no baseline, no captured data, a bad job definition) publishes nothing, so
+    missing data must page: otherwise a broken monitor looks exactly like a healthy, quiet one.
+    """
+    return Thresholds(
+        critical=1,
+        comparison=cw.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluation_periods=2,
+        datapoints_to_alarm=2,
+        treat_missing_data=cw.TreatMissingData.BREACHING,
+    )

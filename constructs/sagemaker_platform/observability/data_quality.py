@@ -57,6 +57,9 @@ class DataQualityMonitorProps:
     drift_features: Sequence[str]
     #: Default: warn above 0.05, critical above 0.1 (Model Monitor's own violation distance), one run each.
     drift_thresholds: Thresholds = field(default_factory=_defaults.feature_drift)
+    #: Runs that published results, per interval. Default: critical when two intervals in a row have
+    #: none, missing data breaching (a failed run, a missing baseline or no captures publish nothing).
+    missing_runs: Thresholds = field(default_factory=_defaults.missing_monitoring_runs)
     #: Default: ``"model-monitor/"``.
     output_prefix: str = "model-monitor/"
     #: Default: hourly.
@@ -98,6 +101,7 @@ class DataQualityMonitorProps:
         for i, feature in enumerate(self.drift_features):
             errors.pattern(f"drift_features[{i}]", feature, _FEATURE, "1-200 letters, digits, '_', '.' and '-'")
         self.drift_thresholds.check(errors, self.alarms.defaults, "drift_thresholds.")
+        self.missing_runs.check(errors, self.alarms.defaults, "missing_runs.")
         errors.check(
             instance_family(self.instance_type) is not None,
             "instance_type",
@@ -195,6 +199,15 @@ class DataQualityMonitor(Construct):
             description=f"{endpoint_name}: largest baseline drift of {', '.join(props.drift_features)} "
             f"(schedule {self.schedule_name})",
             name=f"{self.schedule_name}-FeatureDrift",
+        )
+        self.missing_run_alarms: TieredAlarms = props.alarms.add(
+            self,
+            "RunsMissing",
+            metric=self.metrics.runs_reported(props.drift_features[0]),
+            thresholds=props.missing_runs,
+            description=f"{endpoint_name}: no data-quality results from schedule {self.schedule_name} (runs fail, "
+            "lack a baseline or captured data, or do not run)",
+            name=f"{self.schedule_name}-RunsMissing",
         )
 
     @property

@@ -214,6 +214,10 @@ class DataQualityMetrics:
         """``feature_baseline_drift_<feature>`` (Maximum): distance from the baseline distribution."""
         return self._metric(f"feature_baseline_drift_{feature}", "Maximum")
 
+    def runs_reported(self, feature: str) -> cw.Metric:
+        """``feature_baseline_drift_<feature>`` (SampleCount): monitoring runs that published results."""
+        return self._metric(f"feature_baseline_drift_{feature}", "SampleCount")
+
     def completeness(self, feature: str) -> cw.Metric:
         """``feature_non_null_<feature>`` (Sum): non-null values seen in the run."""
         return self._metric(f"feature_non_null_{feature}", "Sum")

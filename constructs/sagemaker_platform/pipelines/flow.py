@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -12,9 +12,9 @@ from sagemaker_platform.jobs.common import run_time_job_name
 from sagemaker_platform.jobs.tuning import TuningJobSpec
 from sagemaker_platform.pipelines.permissions import PipelineGrants
 from sagemaker_platform.pipelines.run_scope import scope_to_run, scoped_expression, scoped_pattern
-from sagemaker_platform.pipelines.targets import ROLLING_OUT, BatchTransform, EndpointDeployment
+from sagemaker_platform.pipelines.targets import BatchTransform
 from sagemaker_platform.pipelines.tasks import TaskFactory
-from sagemaker_platform.serving.updates import endpoint_update_requests
+from sagemaker_platform.serving.image import ModelImage
 
 if TYPE_CHECKING:
     from sagemaker_platform.pipelines.ml_pipeline import MlPipelineProps
@@ -25,12 +25,12 @@ _CONTENT_TYPES = ["text/csv", "application/json", "application/x-npy"]
 
 
 class PipelineFlow:
-    """Prepare -> train or tune -> describe the model -> evaluate -> gate -> register -> deploy or transform."""
+    """Prepare -> train or tune -> describe the model -> evaluate -> gate (-> baseline) -> register (-> transform)."""
 
     def __init__(self, scope: Construct, props: MlPipelineProps, grants: PipelineGrants) -> None:
         self._scope, self._props, self._grants = scope, props, grants
         p = props.name_prefix
-        self._model_name = run_time_job_name(p)  # models and endpoint configs: "<prefix>-<execution name>"
+        self._model_name = run_time_job_name(p)  # models for batch transform: "<prefix>-<execution name>"
         # A fixed error name: names starting "States." (e.g. States.Runtime) are reserved for the service.
         failed = sfn.Fail(
             scope, "Failed", error="PipelineFailed", cause_path="States.Format('{}: {}', $.error.Error, $.error.Cause)"
@@ -92,15 +92,20 @@ class PipelineFlow:
             grants.run_scoped_objects.append(report_objects)
         grants.key(gate.report_bucket.encryption_key)
         self.register_state = self._register()
+        after_gate = self._after_register()
+        if props.baseline is not None:
+            after_gate = self._baseline(props).next(after_gate)
         self.definition = (
-            prepare.next(train).next(describe).next(evaluate).next(read_report).next(self._gate(self._after_register()))
+            prepare.next(train).next(describe).next(evaluate).next(read_report).next(self._gate(after_gate))
         )
 
     # --- training -----------------------------------------------------------------------------
 
-    def _job(self, name: str, kind: str, parameters: dict[str, Any]) -> sfn.CustomState:
+    def _job(
+        self, name: str, kind: str, parameters: dict[str, Any], *, on_error: sfn.IChainable | None = None
+    ) -> sfn.CustomState:
         self._grants.job_kinds.add(kind)
-        return self._tasks.job(name, kind, scope_to_run(parameters, self._props.run_scoped_prefixes))
+        return self._tasks.job(name, kind, scope_to_run(parameters, self._props.run_scoped_prefixes), on_error=on_error)
 
     def _scoped(self, key: str, field: str = "Key") -> dict[str, str]:
         """``{field: key}``, or ``{field.$: expression}`` when ``key`` is under a run-scoped prefix."""
@@ -142,6 +147,15 @@ class PipelineFlow:
         }
         parameters["ProcessingInputs"] = [*parameters.get("ProcessingInputs", []), model_input]
         return parameters
+
+    def _baseline(self, props: MlPipelineProps) -> sfn.CustomState:
+        """The Model Monitor analyzer over this run's training features, written where the schedule reads."""
+        baseline = props.baseline
+        assert baseline is not None
+        image = ModelImage.from_builtin("model-monitor").bind(Construct(self._scope, "BaselineImage"), baseline.role)
+        self._grants.pass_role(baseline.role.role_arn)
+        spec = baseline.spec(image.image_uri)
+        return self._job("Baseline", "ProcessingJob", spec.to_state_machine_parameters(f"{props.name_prefix}-base"))
 
     # --- gate and registry --------------------------------------------------------------------
 
@@ -186,14 +200,11 @@ class PipelineFlow:
         deploy, scope = self._props.deploy, self._scope
         if deploy is None:
             return self.register_state.next(sfn.Succeed(scope, "Registered"))
-        chain = self.register_state.next(self._create_model(deploy))
-        if isinstance(deploy, EndpointDeployment):
-            return chain.next(self._update_endpoint(deploy))
-        return chain.next(self._transform(deploy)).next(sfn.Succeed(scope, "Scored"))
+        return self.register_state.next(self._create_model(deploy)).next(self._transform(deploy))
 
-    # --- deployment ---------------------------------------------------------------------------
+    # --- batch transform ----------------------------------------------------------------------
 
-    def _create_model(self, deploy: EndpointDeployment | BatchTransform) -> sfn.CustomState:
+    def _create_model(self, deploy: BatchTransform) -> sfn.CustomState:
         props, grants = self._props, self._grants
         role = deploy.model_role
         grants.pass_role(role.role_arn)
@@ -213,70 +224,26 @@ class PipelineFlow:
                 "VpcConfig": network.render(),
                 "EnableNetworkIsolation": True,
             },
-            result_path="$.deployment.model",
+            result_path="$.transform.model",
             result_selector={"Arn.$": "$.ModelArn"},
         )
 
-    def _update_endpoint(self, deploy: EndpointDeployment) -> sfn.IChainable:
-        scope, grants = self._scope, self._grants
-        config, update = endpoint_update_requests(
-            deploy.endpoint,
-            variant_name=deploy.variant_name,
-            model_name_expression=self._model_name,
-            config_name_expression=self._model_name,
-        )
-        grants.endpoint_names.append(deploy.endpoint.endpoint_name)
-        grants.key(deploy.endpoint.props.volume_key, for_resources=True)
-        create_config = self._tasks.task(
-            "CreateEndpointConfig",
-            "sagemaker:createEndpointConfig",
-            config,
-            result_path="$.deployment.config",
-            result_selector={"Arn.$": "$.EndpointConfigArn", "EndpointConfigName.$": self._model_name},
-        )
-        update_endpoint = self._tasks.task(
-            "UpdateEndpoint", "sagemaker:updateEndpoint", update, result_path="$.deployment.update"
-        )
-        wait = sfn.Wait(scope, "WaitForRollout", time=sfn.WaitTime.duration(Duration.seconds(deploy.poll_interval_s)))
-        describe = self._tasks.sdk(
-            "DescribeEndpoint",
-            "sagemaker:describeEndpoint",
-            {"EndpointName": deploy.endpoint.endpoint_name},
-            result_path="$.endpoint",
-            result_selector={"Status.$": "$.EndpointStatus", "EndpointConfigName.$": "$.EndpointConfigName"},
-        )
-        rolled_back = sfn.Pass(
-            scope,
-            "DeploymentFailed",
-            parameters={
-                "Error": "DeploymentFailed",
-                "Cause.$": (
-                    "States.Format('Endpoint {} is {} on config {} instead of {}', "
-                    f"'{deploy.endpoint.endpoint_name}', $.endpoint.Status, $.endpoint.EndpointConfigName, "
-                    "$.deployment.config.EndpointConfigName)"
-                ),
-            },
-            result_path="$.error",
-        ).next(self._notify)
-        status = (
-            sfn.Choice(scope, "RolloutStatus")
-            .when(sfn.Condition.or_(*(sfn.Condition.string_equals("$.endpoint.Status", s) for s in ROLLING_OUT)), wait)
-            .when(
-                sfn.Condition.and_(
-                    sfn.Condition.string_equals("$.endpoint.Status", "InService"),
-                    sfn.Condition.string_equals_json_path(
-                        "$.endpoint.EndpointConfigName", "$.deployment.config.EndpointConfigName"
-                    ),
-                ),
-                sfn.Succeed(scope, "Deployed"),
-            )
-            .otherwise(rolled_back)
-        )
-        return create_config.next(update_endpoint).next(wait).next(describe).next(status)
-
-    def _transform(self, deploy: BatchTransform) -> sfn.CustomState:
+    def _transform(self, deploy: BatchTransform) -> sfn.IChainable:
+        """Transform, then delete the model the run created, also when the job failed."""
         parameters = deploy.spec.to_state_machine_parameters(f"{self._props.name_prefix}-score")
         del parameters["ModelName"]
         parameters["ModelName.$"] = self._model_name
         self._grants.key(deploy.spec.key, for_resources=True)
-        return self._job("Transform", "TransformJob", parameters)
+        self._grants.deletes_models = True
+        delete = {"ModelName.$": self._model_name}
+        # The job's error stays at $.error for the notice; a failed clean-up keeps its own error apart.
+        cleanup_after_failure = self._tasks.task(
+            "DeleteModelAfterFailure",
+            "sagemaker:deleteModel",
+            delete,
+            result_path="$.transform.deleted",
+            error_path="$.transform.cleanupError",
+        ).next(self._notify)
+        transform = self._job("Transform", "TransformJob", parameters, on_error=cleanup_after_failure)
+        cleanup = self._tasks.task("DeleteModel", "sagemaker:deleteModel", delete, result_path="$.transform.deleted")
+        return transform.next(cleanup).next(sfn.Succeed(self._scope, "Scored"))

@@ -1,4 +1,9 @@
-"""An ML pipeline as a Step Functions state machine: prepare, train or tune, evaluate, gate, register, deploy."""
+"""An ML pipeline as a Step Functions state machine: prepare, train or tune, evaluate, gate, baseline, register.
+
+The pipeline registers models; it never deploys them to an endpoint. Approving a registered model
+releases it (:class:`~sagemaker_platform.pipelines.ModelRelease`), and the endpoint's stack takes it
+through a CloudFormation update, so the stack and the live endpoint cannot drift apart.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +12,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Annotations, CfnResource, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from sagemaker_platform._validation import PropsErrors
-from sagemaker_platform.compliance import acknowledge, acknowledge_wildcard_resources
+from sagemaker_platform.compliance import acknowledge_wildcard_resources
 from sagemaker_platform.foundations.roles import SageMakerExecutionRole
 from sagemaker_platform.jobs.processing import ProcessingJobSpec
 from sagemaker_platform.jobs.training import TrainingJobSpec
 from sagemaker_platform.jobs.tuning import TuningJobSpec
+from sagemaker_platform.pipelines._machines import logged_machine, machine_role, starting_rule
+from sagemaker_platform.pipelines.baseline import DataQualityBaseline
 from sagemaker_platform.pipelines.flow import PipelineFlow
 from sagemaker_platform.pipelines.permissions import PipelineGrants
 from sagemaker_platform.pipelines.run_scope import check_prefixes
-from sagemaker_platform.pipelines.targets import BatchTransform, EndpointDeployment
+from sagemaker_platform.pipelines.targets import BatchTransform
 
 _APPROVAL = ("PendingManualApproval", "Approved")
 #: The longest job suffix is "-train": a 14-character prefix keeps job names within SageMaker's limits.
@@ -70,7 +74,7 @@ class QualityGate:
 class MlPipelineProps:
     """Properties of :class:`MlPipeline`."""
 
-    #: Prefix (1-14 characters) of job, model and endpoint config names, and of the model package group.
+    #: Prefix (1-14 characters) of job and model names, and of the model package group (``<prefix>-models``).
     name_prefix: str
     prepare: ProcessingJobSpec
     #: A training job, or a tuning job whose best training job becomes the model.
@@ -80,16 +84,19 @@ class MlPipelineProps:
     gate: QualityGate
     #: Image that serves the registered model (the inference container).
     inference_image_uri: str
-    #: Roles the jobs run as; the pipeline may pass only these (and the deploy target's model role), only to SageMaker.
+    #: Roles the jobs run as; the pipeline may pass only these (and the transform's model role), only to SageMaker.
     job_roles: Sequence[SageMakerExecutionRole]
     #: Failures are published here (KMS-encrypted topic).
     topic: sns.ITopic
     #: Encrypts the execution log group.
     log_key: kms.IKey
-    #: Default: PendingManualApproval (a person approves before any deployment).
+    #: Default: PendingManualApproval (a person approves before any release). ``Approved`` releases at once.
     approval_status: str = "PendingManualApproval"
-    #: After registration: update an endpoint or run a batch transform. Default: register only.
-    deploy: EndpointDeployment | BatchTransform | None = None
+    #: After registration: score a dataset in a batch transform. Default: register only. (Endpoints
+    #: take approved models through a ModelRelease and CloudFormation, never from the pipeline.)
+    deploy: BatchTransform | None = None
+    #: After the gate passes: suggest the data-quality baseline a DataQualityMonitor reads. Default: none.
+    baseline: DataQualityBaseline | None = None
     #: Start a retraining run on this schedule (EventBridge). Default: none, runs are started by hand.
     schedule: events.Schedule | None = None
     #: An account (e.g. production's) allowed to deploy what this pipeline registers: it may read the
@@ -126,10 +133,24 @@ class MlPipelineProps:
         errors.check(len(self.job_roles) >= 1, "job_roles", len(self.job_roles), "at least one execution role")
         if self.deploy is not None:
             errors.check(
+                isinstance(self.deploy, BatchTransform),
+                "deploy",
+                type(self.deploy).__name__,
+                "a BatchTransform or None (endpoints take approved models through a ModelRelease)",
+            )
+            errors.check(
                 self.approval_status == "Approved",
                 "deploy",
                 type(self.deploy).__name__,
                 "None unless approval_status is 'Approved' (a PendingManualApproval model waits for a person)",
+            )
+        if self.baseline is not None:
+            scoped = [p for p in self.run_scoped_prefixes if self.baseline.output_prefix.startswith(p)]
+            errors.check(
+                not scoped,
+                "baseline.output_prefix",
+                self.baseline.output_prefix,
+                f"a prefix outside run_scoped_prefixes {scoped} (the monitoring schedule reads one fixed location)",
             )
         if self.deploy_account is not None:
             errors.pattern("deploy_account", self.deploy_account, r"\d{12}", "a 12-digit AWS account ID")
@@ -137,12 +158,12 @@ class MlPipelineProps:
 
 
 class MlPipeline(Construct):
-    """A state machine that prepares data, trains (or tunes), evaluates, gates on a metric, registers and deploys.
+    """A state machine that prepares data, trains (or tunes), evaluates, gates on a metric and registers.
 
     Every task retries throttling and capacity errors with backoff; every failure publishes to the
     topic and ends in ``Fail`` with the cause. The machine logs ALL events to a KMS-encrypted log
     group, traces with X-Ray, times out, and its role can pass only the roles it uses, only to
-    SageMaker, and create only jobs, models and endpoint configs whose names start with ``name_prefix``.
+    SageMaker, and create only jobs and models whose names start with ``name_prefix``.
     Executions must keep Step Functions' default (UUID) names: job names append them.
     """
 
@@ -160,61 +181,46 @@ class MlPipeline(Construct):
         self.model_package_group.apply_removal_policy(RemovalPolicy.RETAIN)
         if props.deploy_account is not None:
             self._share_with(props.deploy_account, props)
-        self.policy = iam.ManagedPolicy(self, "Policy", description=f"{p} pipeline: its jobs, report, registry, topic")
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("states.amazonaws.com").with_conditions(
-                {"StringEquals": {"aws:SourceAccount": Stack.of(self).account}}
-            ),
-            managed_policies=[self.policy],
-        )
+        self.role, self.policy = machine_role(self, f"{p} pipeline: its jobs, report, registry, topic")
         for note in self._notes(props):
             Annotations.of(self).add_warning_v2("sagemaker-platform:volume-key-skipped", note)
         grants = PipelineGrants(stack=Stack.of(self), name_prefix=p)
         flow = PipelineFlow(self, props, grants)
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            encryption_key=props.log_key,
-            retention=logs.RetentionDays.ONE_YEAR,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        self.state_machine = sfn.StateMachine(
-            self,
-            "Resource",
-            definition_body=sfn.DefinitionBody.from_chainable(flow.definition),
-            role=self.role.without_policy_updates(),
-            tracing_enabled=True,
-            timeout=Duration.hours(props.timeout_hours),
-            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
+        self.state_machine, self.log_group = logged_machine(
+            self, flow.definition, self.role, self.policy, props.log_key, Duration.hours(props.timeout_hours)
         )
         flow.register_state.node.add_dependency(self.model_package_group)
-        # The policy must exist before the first execution.
-        self.state_machine.node.add_dependency(self.policy)
-        cfn_machine = self.state_machine.node.default_child
-        if isinstance(cfn_machine, CfnResource):
-            # CDK's StateMachine adds a construct-level DependsOn on its role, already implied by
-            # RoleArn; cfn-lint's W3005 (redundant dependency) is ignored on this resource only.
-            cfn_machine.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})
         self.policy.add_statements(*grants.statements())
         acknowledge_wildcard_resources(
             self.policy,
             grants.wildcard_arns,
             reason=(
-                "Job, model and endpoint config names are made at run time from the execution name under this "
-                "pipeline's prefix; model package versions are numbered by SageMaker inside this pipeline's group."
+                "Job and model names are made at run time from the execution name under this pipeline's prefix; "
+                "model package versions are numbered by SageMaker inside this pipeline's group."
             ),
         )
-        acknowledge(
-            self.policy,
-            "AwsSolutions-IAM5[Resource::*]",
-            reason=(
-                "Step Functions log delivery (logs:*LogDelivery, resource policies) and X-Ray tracing APIs do not "
-                "support resource-level permissions."
-            ),
+        self.schedule_rule = (
+            starting_rule(
+                self,
+                "Schedule",
+                self.state_machine,
+                description=f"Retrain: start the {p} pipeline",
+                schedule=props.schedule,
+            )
+            if props.schedule is not None
+            else None
         )
-        self.schedule_rule = self._schedule(props.schedule) if props.schedule is not None else None
+
+    @property
+    def model_package_group_name(self) -> str:
+        """``<name_prefix>-models``: where the pipeline registers, and what a ModelRelease releases from."""
+        return f"{self.props.name_prefix}-models"
+
+    @property
+    def artifacts(self) -> tuple[s3.IBucket, str]:
+        """(bucket, key prefix) of the model artifacts the pipeline's training writes."""
+        training = self.props.train.training if isinstance(self.props.train, TuningJobSpec) else self.props.train
+        return training.output_bucket, training.output_prefix
 
     @property
     def state_machine_arn(self) -> str:
@@ -264,33 +270,11 @@ class MlPipeline(Construct):
     def _notes(props: MlPipelineProps) -> list[str]:
         """What the job requests leave out and why (volume keys on NVMe instance types), once each."""
         specs: list[Any] = [props.prepare, props.train, props.evaluate]
+        if props.baseline is not None:
+            specs.append(props.baseline)
         if isinstance(props.deploy, BatchTransform):
             specs.append(props.deploy.spec)
         return list(dict.fromkeys(note for spec in specs for note in spec.notes))
-
-    def _schedule(self, schedule: events.Schedule) -> events.Rule:
-        # Our own role with a managed policy: the target's default grant would add an inline policy.
-        start = iam.ManagedPolicy(
-            self,
-            "SchedulePolicy",
-            description=f"{self.props.name_prefix} pipeline schedule: start executions",
-            statements=[iam.PolicyStatement(actions=["states:StartExecution"], resources=[self.state_machine_arn])],
-        )
-        role = iam.Role(
-            self,
-            "ScheduleRole",
-            assumed_by=iam.ServicePrincipal("events.amazonaws.com").with_conditions(
-                {"StringEquals": {"aws:SourceAccount": Stack.of(self).account}}
-            ),
-            managed_policies=[start],
-        )
-        return events.Rule(
-            self,
-            "Schedule",
-            description=f"Retrain: start the {self.props.name_prefix} pipeline",
-            schedule=schedule,
-            targets=[targets.SfnStateMachine(self.state_machine, role=role.without_policy_updates())],
-        )
 
     def _group_policy(self, props: MlPipelineProps) -> dict[str, Any] | None:
         if props.deploy_account is None:

@@ -1,4 +1,4 @@
-"""What an ML pipeline's state machine may do: its own jobs, report, registry, deploy target, topic."""
+"""What an ML pipeline's state machine may do: its own jobs, report, registry, transform model, topic."""
 
 from __future__ import annotations
 
@@ -36,8 +36,8 @@ class PipelineGrants:
     decrypt_keys: dict[str, str] = field(default_factory=dict)
     grant_keys: dict[str, str] = field(default_factory=dict)
     topics: list[str] = field(default_factory=list)
-    endpoint_names: list[str] = field(default_factory=list)
     creates_models: bool = False
+    deletes_models: bool = False
 
     def arn(self, resource: str, name: str) -> str:
         return self.stack.format_arn(service="sagemaker", resource=resource, resource_name=name)
@@ -60,7 +60,7 @@ class PipelineGrants:
         arns.append(self.arn("model-package", f"{p}-models/*"))
         arns += self.run_scoped_objects
         if self.creates_models:
-            arns += [self.arn("model", f"{p}-*"), self.arn("endpoint-config", f"{p}-*")]
+            arns.append(self.arn("model", f"{p}-*"))
         return arns
 
     def statements(self) -> Sequence[iam.PolicyStatement]:
@@ -92,20 +92,8 @@ class PipelineGrants:
             iam.PolicyStatement(actions=["sns:Publish"], resources=self.topics),
         ]
         if self.creates_models:
-            out.append(
-                iam.PolicyStatement(
-                    actions=["sagemaker:CreateModel", "sagemaker:CreateEndpointConfig"],
-                    resources=[self.arn("model", f"{p}-*"), self.arn("endpoint-config", f"{p}-*")],
-                )
-            )
-        if self.endpoint_names:
-            endpoints = [self.arn("endpoint", name.lower()) for name in self.endpoint_names]
-            out.append(
-                iam.PolicyStatement(
-                    actions=["sagemaker:UpdateEndpoint", "sagemaker:DescribeEndpoint"],
-                    resources=[*endpoints, self.arn("endpoint-config", f"{p}-*")],
-                )
-            )
+            actions = ["sagemaker:CreateModel"] + (["sagemaker:DeleteModel"] if self.deletes_models else [])
+            out.append(iam.PolicyStatement(actions=actions, resources=[self.arn("model", f"{p}-*")]))
         if self.decrypt_keys:
             out.append(
                 iam.PolicyStatement(
@@ -122,26 +110,4 @@ class PipelineGrants:
                     conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
                 )
             )
-        out.append(_service_wide())
         return out
-
-
-def _service_wide() -> iam.PolicyStatement:
-    """Step Functions log delivery and X-Ray: these APIs do not support resource-level permissions."""
-    return iam.PolicyStatement(
-        actions=[
-            "logs:CreateLogDelivery",
-            "logs:GetLogDelivery",
-            "logs:UpdateLogDelivery",
-            "logs:DeleteLogDelivery",
-            "logs:ListLogDeliveries",
-            "logs:PutResourcePolicy",
-            "logs:DescribeResourcePolicies",
-            "logs:DescribeLogGroups",
-            "xray:PutTraceSegments",
-            "xray:PutTelemetryRecords",
-            "xray:GetSamplingRules",
-            "xray:GetSamplingTargets",
-        ],
-        resources=["*"],
-    )

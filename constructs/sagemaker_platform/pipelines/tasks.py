@@ -41,12 +41,15 @@ class TaskFactory:
         *,
         result_path: str,
         result_selector: dict[str, Any] | None = None,
+        on_error: sfn.IChainable | None = None,
+        error_path: str = "$.error",
     ) -> sfn.CustomState:
         """A task calling ``resource`` (a Step Functions integration ARN without partition prefix).
 
         ``result_path`` is required: a task whose result replaced the whole state would drop what
         later states read (and the failure path's ``$.error``). ``result_selector`` keeps only what
         is needed, as SageMaker's answers can be large and state payloads are limited to 256 KB.
+        Errors go to ``on_error`` (default: the notification) with the error at ``error_path``.
         """
         state: dict[str, Any] = {
             "Type": "Task",
@@ -58,10 +61,12 @@ class TaskFactory:
             state["ResultSelector"] = result_selector
         task = sfn.CustomState(self._scope, name, state_json=state)
         task.add_retry(errors=RETRYABLE, interval=Duration.seconds(30), max_attempts=4, backoff_rate=2.0)
-        task.add_catch(self._notify, errors=["States.ALL"], result_path="$.error")
+        task.add_catch(on_error or self._notify, errors=["States.ALL"], result_path=error_path)
         return task
 
-    def job(self, name: str, kind: str, parameters: dict[str, Any]) -> sfn.CustomState:
+    def job(
+        self, name: str, kind: str, parameters: dict[str, Any], *, on_error: sfn.IChainable | None = None
+    ) -> sfn.CustomState:
         """A SageMaker job that the state machine waits for (``create<kind>.sync``).
 
         Only the job's ARN is kept, at ``$.jobs.<name>.Arn``: later states read what they need with a
@@ -76,6 +81,7 @@ class TaskFactory:
             parameters,
             result_path=f"$.jobs.{name}",
             result_selector={"Arn.$": f"$.{kind}Arn"},
+            on_error=on_error,
         )
 
     def sdk(

@@ -5,7 +5,14 @@ from sagemaker_platform.serving.autoscaling import VariantScaling
 from sagemaker_platform.serving.deployment import BlueGreenDeployment, RollingDeployment, TrafficShift
 from sagemaker_platform.serving.endpoint import Endpoint, EndpointProps, ImportedEndpoint
 from sagemaker_platform.serving.image import ModelImage
-from sagemaker_platform.serving.model import ContainerSpec, InferenceMode, Model, ModelArtifact, ModelProps
+from sagemaker_platform.serving.model import (
+    ContainerSpec,
+    InferenceMode,
+    Model,
+    ModelArtifact,
+    ModelProps,
+    ReleaseSource,
+)
 from sagemaker_platform.serving.variants import (
     AsyncInferenceSettings,
     DataCaptureSettings,
@@ -29,6 +36,7 @@ __all__ = [
     "ModelArtifact",
     "ModelImage",
     "ModelProps",
+    "ReleaseSource",
     "RollingDeployment",
     "ServerlessSettings",
     "TrafficShift",

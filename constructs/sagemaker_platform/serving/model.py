@@ -6,15 +6,18 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
-from aws_cdk import Annotations, Token
+from aws_cdk import Annotations, CfnCondition, CfnParameter, Fn, Stack, Token
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from sagemaker_platform._validation import PropsErrors
+from sagemaker_platform.compliance.nag import acknowledge
 from sagemaker_platform.foundations.network import IsolatedNetwork
 from sagemaker_platform.foundations.roles import BucketAccess, SageMakerExecutionRole, SageMakerExecutionRoleProps
 from sagemaker_platform.serving.image import ModelImage
@@ -50,6 +53,39 @@ class ModelArtifact:
     def url(self) -> str:
         return self.bucket.s3_url_for_object(self.key)
 
+    @staticmethod
+    def from_asset(scope: Construct, construct_id: str, path: str) -> ModelArtifact:
+        """A ``model.tar.gz`` in this repository, published as a file asset when the stack deploys.
+
+        The deployment itself puts the object there (the CDK bootstrap bucket), so a first deploy into
+        an empty account has a model to serve. The file is published as it is: pack it yourself, as
+        ``tar.gz`` (SageMaker extracts it into ``/opt/ml/model``).
+        """
+        if not str(path).endswith((".tar.gz", ".tgz")) or not Path(path).is_file():
+            raise ValueError(
+                f"ModelArtifact.from_asset: path: got {str(path)!r}; allowed: an existing model.tar.gz file"
+            )
+        asset = s3_assets.Asset(scope, construct_id, path=str(path))
+        return ModelArtifact(bucket=asset.bucket, key=asset.s3_object_key)
+
+
+#: The release parameter's value before a first release (see ``pipelines.release.SEED``).
+SEED = "seed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseSource:
+    """A model release (``pipelines.ModelRelease.source``): its SSM parameter and its packages' artifacts."""
+
+    #: The SSM parameter holding the released model package ARN, or ``"seed"`` before a first release.
+    parameter_name: str
+    #: Where released packages keep their model artifacts: the serving model's role may read them.
+    artifacts_bucket: s3.IBucket
+    artifacts_prefix: str
+    #: The stack that creates the parameter: a model's stack deploys after it. Default: unknown (the
+    #: parameter must then exist before the model's stack deploys).
+    owner: Stack | None = None
+
 
 @dataclass(frozen=True, kw_only=True)
 class ContainerSpec:
@@ -67,6 +103,10 @@ class ContainerSpec:
     environment: Mapping[str, str] = field(default_factory=dict)
     #: Hostname for direct invocation (required with ``InferenceMode.DIRECT``). Default: none.
     hostname: str | None = None
+    #: Serve the model package this release records; ``image`` and ``model_data`` are then the seed,
+    #: served until the first release. CloudFormation resolves the release at every deploy, so a new
+    #: release reaches the endpoint through a stack update (with the endpoint's guardrails). Default: none.
+    release: ReleaseSource | None = None
 
     def __post_init__(self) -> None:
         errors = PropsErrors("ContainerSpec")
@@ -94,6 +134,13 @@ class ContainerSpec:
             )
         if self.hostname is not None:
             errors.pattern("hostname", self.hostname, NAME_PATTERN, NAME_RULE)
+        if self.release is not None:
+            errors.check(
+                self.image is not None and self.model_data is not None and not self.multi_model,
+                "release",
+                self.release.parameter_name,
+                "a single-model container whose image and model_data are the seed served before a first release",
+            )
         for name, value in self.environment.items():
             errors.check(
                 re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]{0,1023}", name) is not None,
@@ -138,6 +185,12 @@ class ModelProps:
             errors.pattern("model_name", self.model_name, NAME_PATTERN, NAME_RULE)
         if count > 1:
             errors.check(
+                not any(c.release for c in self.containers),
+                "containers",
+                "release=...",
+                "a release only on a single-container model",
+            )
+            errors.check(
                 not any(c.multi_model for c in self.containers),
                 "containers",
                 "multi_model=True",
@@ -165,17 +218,20 @@ class Model(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: ModelProps) -> None:
         super().__init__(scope, construct_id)
         self.props = props
+        buckets = [_access(c.model_data) for c in props.containers if c.model_data]
+        keys = [props.model_key]
+        for release in (c.release for c in props.containers if c.release):
+            # A released package's artifacts come from its pipeline's output, not from model_data.
+            buckets.append(BucketAccess(bucket=release.artifacts_bucket, prefix=release.artifacts_prefix))
+            if release.artifacts_bucket.encryption_key is not None:
+                keys.append(release.artifacts_bucket.encryption_key)
         self.role = props.role or SageMakerExecutionRole(
             self,
             "Role",
             SageMakerExecutionRoleProps(
                 description=f"SageMaker model {construct_id}: pull its images, read its artifacts",
-                buckets=tuple(
-                    BucketAccess(bucket=c.model_data.bucket, prefix=_prefix(c.model_data.key))
-                    for c in props.containers
-                    if c.model_data
-                ),
-                keys=(props.model_key,),
+                buckets=tuple(buckets),
+                keys=tuple(keys),
                 vpc=props.network.vpc,
             ),
         )
@@ -184,7 +240,7 @@ class Model(Construct):
                 "sagemaker-platform:model-network-isolation-off",
                 f"Model {construct_id}: network_isolation is False; containers can open outbound connections.",
             )
-        containers = [self._render_container(i, c) for i, c in enumerate(props.containers)]
+        containers: list[Any] = [self._render_container(i, c) for i, c in enumerate(props.containers)]
         multi = len(containers) > 1
         self.resource = sagemaker.CfnModel(
             self,
@@ -202,13 +258,22 @@ class Model(Construct):
         )
         # The role's policy must exist before SageMaker validates the model against it.
         self.resource.node.add_dependency(self.role.policy)
+        if any(c.release for c in props.containers):
+            acknowledge(
+                self.resource,
+                "CloudFormation-Validate::F3031",
+                reason="ModelPackageName is the release parameter (an AWS::SSM::Parameter::Value<String>): its "
+                "default is the parameter's name, resolved to the released package ARN when the stack deploys.",
+            )
 
     @property
     def model_name(self) -> str:
         """The model's name (generated by CloudFormation unless given)."""
         return self.resource.attr_model_name
 
-    def _render_container(self, index: int, spec: ContainerSpec) -> dict[str, Any]:
+    def _render_container(self, index: int, spec: ContainerSpec) -> Any:
+        if spec.release is not None:
+            return self._render_released(index, spec, spec.release)
         container: dict[str, Any] = {"mode": "MultiModel" if spec.multi_model else "SingleModel"}
         if spec.image is not None:
             container["image"] = spec.image.bind(Construct(self, f"Container{index}"), self.role).image_uri
@@ -224,9 +289,50 @@ class Model(Construct):
             container["multiModelConfig"] = {"modelCacheSetting": "Enabled"}
         return container
 
+    def _render_released(self, index: int, spec: ContainerSpec, release: ReleaseSource) -> Any:
+        """``Fn::If(<release is the seed>, <the seed>, <the released package>)``, resolved at each deploy."""
+        assert spec.image is not None and spec.model_data is not None  # validated in ContainerSpec
+        stack = Stack.of(self)
+        if release.owner is stack:
+            raise ValueError(
+                f"Model {self.node.id}: release: got {release.parameter_name!r} created in this model's own stack "
+                f"{stack.stack_name}; allowed: a release parameter of a stack that deploys before it (CloudFormation "
+                "resolves SSM parameter types before it creates any resource)"
+            )
+        if release.owner is not None:
+            stack.add_stack_dependency(release.owner)
+        base = "Release" + re.sub(r"[^A-Za-z0-9]", "", release.parameter_name.title())
+        parameter = stack.node.try_find_child(base)
+        if not isinstance(parameter, CfnParameter):
+            parameter = CfnParameter(
+                stack,
+                base,
+                type="AWS::SSM::Parameter::Value<String>",
+                default=release.parameter_name,
+                description=f"The model package released in {release.parameter_name} ('{SEED}' before a first one)",
+            )
+        condition = stack.node.try_find_child(f"{base}IsSeed")
+        if not isinstance(condition, CfnCondition):
+            condition = CfnCondition(
+                stack, f"{base}IsSeed", expression=Fn.condition_equals(parameter.value_as_string, SEED)
+            )
+        environment = {"Environment": dict(sorted(spec.environment.items()))} if spec.environment else {}
+        seed = {
+            "Image": spec.image.bind(Construct(self, f"Container{index}"), self.role).image_uri,
+            "ModelDataUrl": spec.model_data.url,
+            "Mode": "SingleModel",
+            **environment,
+        }
+        released = {"ModelPackageName": parameter.value_as_string, **environment}
+        return Fn.condition_if(condition.logical_id, seed, released)
 
-def _prefix(key: str) -> str:
-    # Read access to the artifact's "directory": model.tar.gz plus anything beside it.
-    if Token.is_unresolved(key) or "/" not in key:
-        return ""
-    return key.rsplit("/", 1)[0] + "/"
+
+def _access(artifact: ModelArtifact) -> BucketAccess:
+    """Read access to the artifact's "directory" (model.tar.gz plus anything beside it); a key at the
+    bucket's top (an asset's ``<hash>.gz``) gets the object alone, never the whole bucket."""
+    key = artifact.key
+    if Token.is_unresolved(key):
+        return BucketAccess(bucket=artifact.bucket)
+    if "/" in key:
+        return BucketAccess(bucket=artifact.bucket, prefix=key.rsplit("/", 1)[0] + "/")
+    return BucketAccess(bucket=artifact.bucket, prefix=key, exact=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import re
+from pathlib import Path
 
 import numpy as np
 
@@ -10,6 +12,9 @@ from sm_processing import contract, tabular
 from sm_processing.errors import UserError
 
 SPLITS = ("train", "validation", "test")
+#: Names a processing output may have (what we allow in OutputName, and a safe folder name).
+OUTPUT_NAME = re.compile(r"[A-Za-z0-9_-]+")
+FEATURES_FILE = "features.csv"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +29,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--train-fraction", type=float, default=0.7)
     parser.add_argument("--validation-fraction", type=float, default=0.15)
     parser.add_argument("--seed", type=int, default=0, help="seed of the shuffle (default: 0)")
+    parser.add_argument(
+        "--features-output",
+        metavar="NAME",
+        default=None,
+        help="also write the train split's features alone (no label) to output NAME as features.csv, "
+        "the data-quality baseline dataset of Model Monitor (default: not written)",
+    )
+
+
+def features_target(name: str | None) -> Path | None:
+    """Where ``--features-output`` writes, after checking the name; None when not asked for."""
+    if name is None:
+        return None
+    if not OUTPUT_NAME.fullmatch(name) or name in SPLITS:
+        raise UserError(
+            f"--features-output={name!r} is not a usable processing output name: use letters, digits, "
+            f"'-' and '_' only, and none of {', '.join(SPLITS)}"
+        )
+    folder = contract.output_dir_for(name)
+    # Each output uploads its whole folder: a baseline inside a split's folder would be trained on
+    # as part of that split, and a split inside the baseline's folder would be profiled with it.
+    here = folder.resolve()
+    for split in SPLITS:
+        other = contract.output_dir_for(split).resolve()
+        if here == other or here.is_relative_to(other) or other.is_relative_to(here):
+            raise UserError(
+                f"--features-output={name!r} writes to {folder}, which overlaps the folder of the {split} "
+                "output; give that output a LocalPath of its own"
+            )
+    return folder / FEATURES_FILE
 
 
 def split_indices(rows: int, train: float, validation: float, seed: int) -> dict[str, np.ndarray]:
@@ -45,11 +80,14 @@ def split_indices(rows: int, train: float, validation: float, seed: int) -> dict
 
 def run(args: argparse.Namespace) -> str:
     """Run the preparation job; returns the one-line summary for the exit message."""
+    features_file = features_target(args.features_output)
     source = contract.input_dir(args.input_name)
     data = tabular.read_dataset(source, label=args.label_column, header=args.header)
     if data.rows == 0:
         raise UserError(f"no usable rows under {source} after cleaning (dropped: {dict(data.dropped)})")
     parts = split_indices(data.rows, args.train_fraction, args.validation_fraction, args.seed)
+    if features_file is not None and len(parts["train"]) == 0:
+        raise UserError(f"--features-output needs a non-empty train split; {data.rows} rows gave none")
     counts = []
     for name in SPLITS:
         rows = parts[name]
@@ -58,6 +96,9 @@ def run(args: argparse.Namespace) -> str:
         target = contract.output_dir_for(name) / f"{name}.csv"
         tabular.write_csv(target, data.label[rows], data.features[rows])
         counts.append(f"{name}={len(rows)}")
+    if features_file is not None:
+        tabular.write_features_csv(features_file, data.features[parts["train"]])
+        counts.append(f"features={len(parts['train'])}")
     dropped = ", ".join(f"{reason}={n}" for reason, n in sorted(data.dropped.items()) if n)
     return (
         f"prepared {data.rows} rows x {data.features.shape[1]} features from {source}: "

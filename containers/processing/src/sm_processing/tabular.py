@@ -144,9 +144,18 @@ def read_dataset(directory: Path, label: str = "0", header: bool = False) -> Dat
 
 def write_csv(path: Path, label: np.ndarray, features: np.ndarray) -> None:
     """Write headerless CSV with the label first; missing values become empty fields."""
+    _write_columns(path, [label, *(features[:, i] for i in range(features.shape[1]))])
+
+
+def write_features_csv(path: Path, features: np.ndarray) -> None:
+    """Write headerless CSV of the features alone, formatted exactly as :func:`write_csv` does."""
+    _write_columns(path, [features[:, i] for i in range(features.shape[1])])
+
+
+def _write_columns(path: Path, values: list[np.ndarray]) -> None:
+    """One writer for every CSV we produce, so that splits and baselines format numbers alike."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    columns = [pa.array(label, from_pandas=True)]
-    columns += [pa.array(features[:, i], from_pandas=True) for i in range(features.shape[1])]
+    columns = [pa.array(v, from_pandas=True) for v in values]
     table = pa.table(columns, names=[f"c{i}" for i in range(len(columns))])
     buffer = io.BytesIO()
     pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(include_header=False))
