@@ -26,7 +26,7 @@ def cdk_context() -> dict[str, Any]:
     return context
 
 
-def make_app(outdir: Path | str | None = None, **context: Any) -> App:
+def make_app(outdir: Path | str | None = None, *, stage_assets: bool = False, **context: Any) -> App:
     """An App with the project's feature flags.
 
     CDK's built-in CloudFormation validation is switched off (~2 s per process): cfn-lint runs
@@ -37,7 +37,7 @@ def make_app(outdir: Path | str | None = None, **context: Any) -> App:
     flags = {k: v for k, v in cdk_context().items() if k.startswith("@aws-cdk") or k.startswith("aws:")}
     return App(
         outdir=str(outdir) if outdir else None,
-        context={**flags, "aws:cdk:disable-asset-staging": True, **context},
+        context={**flags, "aws:cdk:disable-asset-staging": not stage_assets, **context},
         builtin_cloud_formation_validation=False,
     )
 
@@ -63,11 +63,13 @@ class SynthResult:
         return report
 
 
-def synth_reference_app(outdir: Path, context: dict[str, Any] | None = None) -> SynthResult:
+def synth_reference_app(
+    outdir: Path, context: dict[str, Any] | None = None, *, stage_assets: bool = False
+) -> SynthResult:
     """Build ``app.py``'s app into ``outdir`` with the nag packs, keeping any validation failure."""
     import app as app_module
 
-    app = make_app(outdir, **(context if context is not None else cdk_context()))
+    app = make_app(outdir, stage_assets=stage_assets, **(context if context is not None else cdk_context()))
     stages = app_module.build_app(app)
     error = None
     try:

@@ -21,6 +21,8 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
     StateTaskServiceAwsSdk,
 )
 
+from tools.rehearsal.interpreter import sync_rewritten, text_bodies
+
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 PSEUDO = {
@@ -30,11 +32,8 @@ PSEUDO = {
     "AWS::URLSuffix": "amazonaws.com",
     "AWS::NoValue": None,
 }
-#: moto answers ".sync" SageMaker integrations with "Unsupported sync callback procedure". The
-#: harness therefore rewrites them to the request-response form: the job is created and the machine
-#: moves on at once. The pipeline never reads a ".sync" result (it describes what it needs), so the
-#: flow under test is the one that runs in AWS; only the waiting for the job is skipped.
-_SYNC = re.compile(r"(:states:::sagemaker:create\w+)\.sync\b")
+# moto answers ".sync" SageMaker integrations with "Unsupported sync callback procedure": definitions
+# are rewritten to the request-response form (tools.rehearsal.interpreter explains why that is sound).
 
 
 _INTRINSICS = {
@@ -154,7 +153,7 @@ def resolved_definition(template: dict[str, Any], logical_id: str, exports: dict
 
 def concrete_definition(template: dict[str, Any], logical_id: str, exports: dict[Any, Any] | None = None) -> str:
     """The definition as deployed, with ``.sync`` integrations rewritten for moto (see ``_SYNC``)."""
-    return _SYNC.sub(r"\1", resolved_definition(template, logical_id, exports))
+    return sync_rewritten(resolved_definition(template, logical_id, exports))
 
 
 def run_to_completion(
@@ -200,14 +199,7 @@ def record_put_events(monkeypatch: Any, into: list[dict[str, Any]]) -> None:
 def install_text_bodies(monkeypatch: Any) -> None:
     """Return S3 GetObject bodies as text, as Step Functions does (moto 5.2.5 leaves the stream object)."""
     original = StateTaskServiceAwsSdk._eval_service_task
-
-    def eval_service_task(self: StateTaskServiceAwsSdk, env: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, env, *args, **kwargs)
-        result = env.stack[-1]
-        if isinstance(result, dict) and hasattr(result.get("Body"), "read"):
-            result["Body"] = result["Body"].read().decode("utf-8")
-
-    monkeypatch.setattr(StateTaskServiceAwsSdk, "_eval_service_task", eval_service_task)
+    monkeypatch.setattr(StateTaskServiceAwsSdk, "_eval_service_task", text_bodies(original))
 
 
 def record_retry_waits(monkeypatch: Any) -> list[float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -163,3 +164,26 @@ def test_no_context_lookups_are_recorded(reference: SynthResult) -> None:
     # A lookup shows up as "missing" context in the manifest: the CLI would then call AWS.
     for manifest in reference.outdir.rglob("manifest.json"):
         assert "missing" not in json.loads(manifest.read_text()), f"{manifest} asks for context lookups"
+
+
+def test_synth_says_what_to_provide_before_the_first_deploy_and_the_first_run(reference: SynthResult) -> None:
+    from stacks.summary import required_inputs
+
+    before_deploy, before_run = required_inputs(reference.outdir)
+    assert before_deploy == [], "the endpoints start on the seed model, which the deploy publishes"
+    assert before_run == [
+        f"s3://<DataBucketB1A7365C of {stage}-Foundation>/raw/ (Prepare of {stage}/Training Pipeline8E4BFAC9 reads it)"
+        for stage in ("Dev", "Prod")
+    ]
+
+
+def test_a_fleet_model_key_is_listed_as_something_to_upload_first(tmp_path: Path) -> None:
+    from stacks.summary import required_inputs
+
+    context = copy.deepcopy(cdk_context())
+    members = context["sagemaker-platform"]["stages"][0]["fleet"]["members"]
+    members[0]["modelKey"] = "fleet/churn-de/model.tar.gz"
+    result = synth_reference_app(tmp_path / "cdk.out", context)
+    before_deploy, _ = required_inputs(result.outdir)
+    (line,) = before_deploy
+    assert line.startswith("s3://<ModelBucket220C70D9 of Dev-Foundation>/fleet/churn-de/model.tar.gz (model devchurnde")

@@ -14,12 +14,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("outdir", type=Path, help="a cloud assembly with staged assets (make synth's cdk.out)")
     parser.add_argument("--stage", action="append", default=[], help="rehearse only this stage (repeatable)")
     parser.add_argument("--no-images", dest="images", action="store_false", help="do not build the image assets")
+    parser.add_argument("--no-afterwards", dest="afterwards", action="store_false", help="deploy and check only")
     parser.add_argument("--account", default=DEFAULT_ACCOUNT, help="account of environment-agnostic stacks")
     args = parser.parse_args(argv)
     if not (args.outdir / "manifest.json").is_file():
         parser.error(f"outdir: got {str(args.outdir)!r}; allowed: a cloud assembly (run `make synth` first)")
     report = Rehearsal(
-        args.outdir, images=args.images, stages=tuple(args.stage),
+        args.outdir, images=args.images, afterwards=args.afterwards, stages=tuple(args.stage),
         default_account=args.account, note=lambda m: print(f"[rehearsal] {m}", file=sys.stderr, flush=True),
     ).run()  # fmt: skip
     print(report.render())

@@ -69,10 +69,10 @@ class Stage:
     stacks: list[StackArtifact] = field(default_factory=list)
 
 
-def _environment(artifact: dict[str, Any]) -> tuple[str | None, str]:
+def _environment(artifact: dict[str, Any], default_region: str) -> tuple[str | None, str]:
     env = artifact.get("environment", "aws://unknown-account/unknown-region")
     account, region = env.removeprefix("aws://").split("/", 1)
-    return (None if account == "unknown-account" else account), region
+    return (None if account == "unknown-account" else account), default_region if region == "unknown-region" else region
 
 
 def _substitute(text: str, account: str, region: str) -> str:
@@ -116,12 +116,12 @@ def _assets(manifest_path: Path, account: str, region: str) -> tuple[tuple[FileA
     return tuple(files), tuple(images)
 
 
-def read_stages(outdir: Path, *, default_account: str) -> list[Stage]:
+def read_stages(outdir: Path, *, default_account: str, default_region: str = "eu-west-1") -> list[Stage]:
     """Every stage of the assembly at ``outdir`` (nested assemblies first, then top-level stacks).
 
     Stacks come in the order the CDK CLI deploys them: each after the stacks it depends on, ties
-    in manifest order. Environment-agnostic stacks deploy into ``default_account``, as the CLI
-    deploys them into the account of its credentials.
+    in manifest order. Environment-agnostic stacks deploy into ``default_account`` and
+    ``default_region``, as the CLI deploys them where its credentials and configuration point.
     """
     stages = []
     manifest = json.loads((outdir / "manifest.json").read_text())
@@ -129,21 +129,21 @@ def read_stages(outdir: Path, *, default_account: str) -> list[Stage]:
         if artifact["type"] == "cdk:cloud-assembly":
             nested = outdir / artifact["properties"]["directoryName"]
             name = artifact["properties"].get("displayName", nested.name)
-            stages.append(Stage(name, _stacks(nested, default_account)))
-    top = _stacks(outdir, default_account)
+            stages.append(Stage(name, _stacks(nested, default_account, default_region)))
+    top = _stacks(outdir, default_account, default_region)
     if top:
         stages.append(Stage("app", top))
     return stages
 
 
-def _stacks(directory: Path, default_account: str) -> list[StackArtifact]:
+def _stacks(directory: Path, default_account: str, default_region: str) -> list[StackArtifact]:
     manifest = json.loads((directory / "manifest.json").read_text())
     artifacts: dict[str, Any] = manifest["artifacts"]
     stacks: dict[str, StackArtifact] = {}
     for artifact_id, artifact in artifacts.items():
         if artifact["type"] != "aws:cloudformation:stack":
             continue
-        account, region = _environment(artifact)
+        account, region = _environment(artifact, default_region)
         properties = artifact["properties"]
         files: tuple[FileAsset, ...] = ()
         images: tuple[DockerAsset, ...] = ()

@@ -8,6 +8,11 @@ three things it cannot do are done here, each said in the report:
 - Custom resources: moto would run their Lambda handler in Docker. The rehearsal checks that the
   handler function was created (its code object exists) and answers SUCCESS for it.
 - Stack rules (``CheckBootstrapVersion``): checked against the bootstrap version written here.
+- Event targets moto cannot deliver to (a state machine, a CodePipeline): ``event_deliveries``
+  records what a matching rule would have started, so the rehearsal can start it itself.
+- Updates of SSM-typed parameters: CloudFormation resolves ``AWS::SSM::Parameter::Value<...>``
+  parameters at every deploy and updates what uses a changed value (and what uses those); moto only
+  compares the template and the parameters as passed (names). ``parameter_updates`` adds that rule.
 """
 
 from __future__ import annotations
@@ -95,6 +100,90 @@ class _CustomResources:
         return original
 
 
+def _references(node: Any) -> set[str]:
+    """Logical IDs a template fragment uses through ``Ref`` or ``Fn::GetAtt``."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                found.add(value)
+            elif key == "Fn::GetAtt":
+                found.add(value[0] if isinstance(value, list) else str(value).split(".", 1)[0])
+            else:
+                found |= _references(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _references(value)
+    return found
+
+
+@contextmanager
+def parameter_updates() -> Iterator[None]:
+    """moto's stack updates also update what uses an SSM-typed parameter whose value changed, as CloudFormation does."""
+    from moto.cloudformation import parsing
+
+    original = parsing.ResourceMap.build_resource_diff
+
+    def build_resource_diff(self: Any, other_template: dict[str, Any], parameters: Any = None) -> dict[str, Any]:
+        actions: dict[str, Any] = original(self, other_template, parameters)
+        changed = {
+            name
+            for name, spec in other_template.get("Parameters", {}).items()
+            if str(spec.get("Type", "")).startswith("AWS::SSM::Parameter::Value")
+            and spec.get("Default")
+            and self.resolved_parameters.get(name) != self.parse_ssm_parameter(spec["Default"], spec["Type"])
+        }
+        if not changed:
+            return actions
+        new, old = other_template["Resources"], self._resource_json_map
+        modify = set(actions["Modify"])
+        frontier = {n for n in new if n in old and _references(new[n]) & changed}
+        while frontier - modify:  # and what uses those: a replaced model gets a new name
+            modify |= frontier
+            frontier = {n for n in new if n in old and _references(new[n]) & modify}
+        actions["Modify"] = [n for n in new if n in modify]  # template order: producers first
+        return actions
+
+    parsing.ResourceMap.build_resource_diff = build_resource_diff  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        parsing.ResourceMap.build_resource_diff = original  # type: ignore[method-assign]
+
+
+#: (rule name, target ARN, event) for every event a rule matched and moto could not deliver itself.
+DELIVERIES: list[tuple[str, str, dict[str, Any]]] = []
+_MOTO_DELIVERS = ("logs", "sqs", "events")
+
+
+@contextmanager
+def event_deliveries() -> Iterator[None]:
+    """Rules still deliver what moto can (logs, queues, other buses); the rest is recorded in ``DELIVERIES``."""
+    from moto.events.models import Rule
+
+    original = Rule.send_to_targets
+
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        if not self.event_pattern.matches_event(original_event):
+            return
+        delivered = [t for t in self.targets if t["Arn"].split(":")[2] in _MOTO_DELIVERS]
+        for target in self.targets:
+            if target not in delivered:
+                DELIVERIES.append((self.name, target["Arn"], dict(original_event)))
+        if delivered:
+            targets, self.targets = self.targets, delivered
+            try:
+                original(self, original_event, transform_input)
+            finally:
+                self.targets = targets
+
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Rule.send_to_targets = original  # type: ignore[method-assign]
+
+
 @contextmanager
 def emulated_aws() -> Iterator[None]:
     """moto for this process (its Step Functions interpreter on), with fake credentials."""
@@ -104,7 +193,12 @@ def emulated_aws() -> Iterator[None]:
     from moto import mock_aws
 
     try:
-        with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        DELIVERIES.clear()
+        with (
+            mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
+            parameter_updates(),
+            event_deliveries(),
+        ):
             yield
     finally:
         for key, value in saved.items():

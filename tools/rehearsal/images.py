@@ -167,7 +167,11 @@ _THREADS = {"OMP_NUM_THREADS": "1", "SM_NUM_CPUS": "1", "SAGEMAKER_MODEL_SERVER_
 
 
 def run_contracts(images: list[BuiltImage], runner: Any, note: Any) -> tuple[list[str], Path | None]:
-    """Run each role's contract once (processing -> training -> serving); returns problems and the model."""
+    """Run each role's contract once (processing -> training -> serving); returns problems and the raw data.
+
+    The raw data is the processing image's synthetic dataset: the rehearsal's pipeline run reads it,
+    where the README asks a team to put theirs.
+    """
     from sagemaker_platform.local import (
         Channel,
         Container,
@@ -195,7 +199,7 @@ def run_contracts(images: list[BuiltImage], runner: Any, note: Any) -> tuple[lis
             container = Container(image=image.tag)
             run_processing(ProcessingJob(
                 name="rehearse-generate", container=container, environment=_THREADS,
-                arguments=["generate", "--output", f"{_OUT}/raw/raw.csv", "--rows", "600", "--seed", "7"],
+                arguments=["generate", "--output", f"{_OUT}/raw/raw.csv", "--rows", "20000", "--seed", "7"],
                 outputs=[ProcessingOutput(name="raw", destination=work / "raw")],
             ), runner, output=work / "logs" / "generate").check()  # fmt: skip
             run_processing(ProcessingJob(
@@ -239,7 +243,8 @@ def run_contracts(images: list[BuiltImage], runner: Any, note: Any) -> tuple[lis
         problems.append(f"container contract failed: {err}")
     for image in images:
         note(f"contract {image.role}: {image.contract}")
-    return problems, model
+    raw = work / "raw"
+    return problems, raw if raw.is_dir() else None
 
 
 def _width(folder: Path) -> int:

@@ -92,10 +92,13 @@ class Rehearsal:
 
     outdir: Path
     images: bool = True
+    #: After the deploy: the smoke test, a pipeline run with its jobs in the images, an approval (needs ``images``).
+    afterwards: bool = True
     stages: tuple[str, ...] = ()
     default_account: str = DEFAULT_ACCOUNT
     note: Callable[[str], None] = print
     report: Report = field(default_factory=Report)
+    raw_data: Path | None = None
 
     def run(self) -> Report:
         logging.getLogger("moto").setLevel(logging.ERROR)
@@ -116,6 +119,16 @@ class Rehearsal:
             ]
             self._check(alarms)
             self.report.seconds["deploy"] = time.monotonic() - started
+            if self.afterwards and self.images and not self.report.problems:
+                from tools.rehearsal.afterwards import Afterwards
+
+                started = time.monotonic()
+                Afterwards(self.report, stages, accounts, built, self.default_account, self.note, answers,
+                           self.raw_data).run()  # fmt: skip
+                self.report.seconds["afterwards"] = time.monotonic() - started
+            elif self.afterwards:
+                why = "the images were not built" if not self.images else "the deployment has problems (see below)"
+                self.report.executions.append(f"not run: {why}")
         self._notes(answers)
         return self.report
 
@@ -138,7 +151,7 @@ class Rehearsal:
         self.report.images = list(assets.built.values())
         self.report.seconds["images"] = time.monotonic() - started
         started = time.monotonic()
-        problems, _ = run_contracts(self.report.images, runner, self.note)
+        problems, self.raw_data = run_contracts(self.report.images, runner, self.note)
         self.report.problems += problems
         self.report.seconds["contracts"] = time.monotonic() - started
         return assets.built
@@ -227,5 +240,25 @@ class Rehearsal:
             "SageMaker's update semantics, refusals and CloudWatch's missing data are checked by the rehearsal's own "
             "checks (tools/rehearsal/checks.py), not by the emulator"
         )
+        notes.append(
+            "stack updates: CloudFormation re-resolves SSM-typed parameters and updates what uses a changed value; "
+            "moto compares only the template, so the rehearsal adds that rule (emulator.parameter_updates)"
+        )
+        notes.append(
+            "event targets moto cannot deliver to (state machines, CodePipeline) are recorded; the rehearsal "
+            "starts what they would have started (the release state machine; the delivery's deploy)"
+        )
+        if self.report.executions and not self.report.executions[0].startswith("not run"):
+            notes.append(
+                "moto runs no container and keeps CloudFormation's state machines apart from its interpreter: "
+                "the rehearsal serves the deployed models in their images (podman), runs a copy of each deployed "
+                "definition (.sync rewritten) with its tasks acting in the stage's account, and runs each job it "
+                "starts in its image; SageMaker's own images (Model Monitor's analyzer) cannot be pulled, so the "
+                "baseline job is recorded, not run"
+            )
+            notes.append(
+                "moto ignores EndpointName and names endpoints itself; the rehearsal follows the stack's physical "
+                "IDs. Its SageMaker API also refuses instance types newer than its enum (ml.g5 and later)"
+            )
         if not self.images:
             notes.append("images not built in this run (images=False): their manifests stood in")
