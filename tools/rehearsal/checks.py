@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from sagemaker_platform.compliance.rules import definition_states
 from sagemaker_platform.serving.variants import has_instance_storage
 from tools.rehearsal.emulator import Deployed
 
@@ -22,16 +23,6 @@ _ENDPOINT_MUTATIONS = re.compile(
 )
 _CREATES = re.compile(r":states:::(aws-sdk:)?sagemaker:create(Model|EndpointConfig)\b")
 _DATA_METRICS = "aws/sagemaker/Endpoints/data-metrics"
-
-
-def _states(definition: dict[str, Any], path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
-    for name, state in definition.get("States", {}).items():
-        yield f"{path}{name}", state
-        for branch in state.get("Branches", []):
-            yield from _states(branch, f"{path}{name}/")
-        for key in ("Iterator", "ItemProcessor"):
-            if key in state:
-                yield from _states(state[key], f"{path}{name}/")
 
 
 def _resources(deployed: Sequence[Deployed], kind: str) -> Iterator[tuple[Deployed, str, dict[str, Any]]]:
@@ -59,7 +50,7 @@ def endpoint_ownership(deployed: Sequence[Deployed]) -> list[str]:
     problems = []
     for stack, logical_id, definition in _definitions(deployed):
         creates, deletes = [], []
-        for name, state in _states(definition):
+        for name, state in definition_states(definition):
             resource = str(state.get("Resource", ""))
             parameters = state.get("Parameters", {})
             if _ENDPOINT_MUTATIONS.search(resource):
@@ -116,7 +107,7 @@ def instance_storage_keys(deployed: Sequence[Deployed]) -> list[str]:
         cluster = p.get("JobResources", {}).get("ClusterConfig", {})
         check(f"{stack.artifact.display_name} {logical_id}", cluster.get("InstanceType"), cluster.get("VolumeKmsKeyId"))
     for stack, logical_id, definition in _definitions(deployed):
-        for name, state in _states(definition):
+        for name, state in definition_states(definition):
             params = state.get("Parameters", {})
             for section in (
                 params.get("ResourceConfig"),
@@ -153,7 +144,7 @@ def notification_retries(deployed: Sequence[Deployed]) -> list[str]:
     """A failure notice is the only one a failed run sends: it must retry, and its own failure must still fail."""
     problems = []
     for stack, logical_id, definition in _definitions(deployed):
-        for name, state in _states(definition):
+        for name, state in definition_states(definition):
             publishes = str(state.get("Resource", "")).endswith(":states:::sns:publish")
             if publishes and not (state.get("Retry") and state.get("Catch")):
                 problems.append(
@@ -167,7 +158,7 @@ def baseline_producers(deployed: Sequence[Deployed]) -> list[str]:
     """Every data-quality baseline a monitoring schedule reads must be written by something deployed."""
     outputs: set[str] = set()
     for _, _, definition in _definitions(deployed):
-        for _, state in _states(definition):
+        for _, state in definition_states(definition):
             for output in state.get("Parameters", {}).get("ProcessingOutputConfig", {}).get("Outputs", []):
                 uri = output.get("S3Output", {}).get("S3Uri")
                 if isinstance(uri, str):

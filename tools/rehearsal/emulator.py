@@ -22,6 +22,7 @@ import io
 import json
 import os
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -315,8 +316,6 @@ def deploy(
     account: Account, artifact: StackArtifact, outputs: dict[tuple[str, str], str], answers: _CustomResources
 ) -> Deployed:
     """Create (or update) the stack from its template, as ``cdk deploy`` would; never raises for a failed stack."""
-    import time
-
     cfn = account.client("cloudformation")
     missing: list[str] = []
     template = resolve_stack_outputs(artifact.template, outputs, missing)

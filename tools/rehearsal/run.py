@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import shutil
 import time
 import warnings
 from collections.abc import Callable
@@ -130,6 +131,8 @@ class Rehearsal:
                 why = "the images were not built" if not self.images else "the deployment has problems (see below)"
                 self.report.executions.append(f"not run: {why}")
         self._notes(answers)
+        if self.raw_data is not None:  # the contracts' work folder (synthetic data, models, logs)
+            shutil.rmtree(self.raw_data.parent, ignore_errors=True)
         return self.report
 
     # --- phases ---------------------------------------------------------------------------

@@ -33,14 +33,15 @@ def state_machine_definitions(template: dict[str, Any]) -> Iterator[tuple[str, d
         yield logical_id, raw if isinstance(raw, dict) else json.loads(raw)
 
 
-def _states(definition: dict[str, Any], path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+def definition_states(definition: dict[str, Any], path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """(path, state) of every state of a definition, inside Parallel branches and Map processors too."""
     for name, state in definition.get("States", {}).items():
         yield f"{path}{name}", state
         for branch in state.get("Branches", []):
-            yield from _states(branch, f"{path}{name}/")
+            yield from definition_states(branch, f"{path}{name}/")
         for key in ("Iterator", "ItemProcessor"):
             if key in state:
-                yield from _states(state[key], f"{path}{name}/")
+                yield from definition_states(state[key], f"{path}{name}/")
 
 
 def _get(params: dict[str, Any], dotted: str) -> Any:
@@ -96,7 +97,7 @@ def job_request_findings(template: dict[str, Any]) -> list[str]:
     """
     findings: list[str] = []
     for logical_id, definition in state_machine_definitions(template):
-        for state_name, state in _states(definition):
+        for state_name, state in definition_states(definition):
             match = _JOB_TASK.match(str(state.get("Resource", "")))
             if not match:
                 continue
