@@ -19,7 +19,7 @@ def build_stages(app: App) -> tuple[PlatformConfig, list[PlatformStage]]:
     config = PlatformConfig.from_context(app.node.try_get_context(CONTEXT_KEY))
     seed_availability_zones(app, config)
     stages = [PlatformStage(app, stage) for stage in config.stages]
-    add_nag_packs(app)
+    add_nag_packs(app, control_tower=True)
     return config, stages
 
 

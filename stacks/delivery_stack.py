@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 import tomllib
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import jsii
 from aws_cdk import Duration, Environment, RemovalPolicy, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
@@ -18,7 +15,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
-from constructs import Construct, IValidation
+from constructs import Construct
 
 from sagemaker_platform import (
     AccessLogsBucket,
@@ -27,11 +24,9 @@ from sagemaker_platform import (
     PlatformKeysProps,
     SecureBucket,
     SecureBucketProps,
-    acknowledge,
-    skip_checkov,
 )
-from sagemaker_platform.compliance import nag_resource_id
 from sagemaker_platform.pipelines import RELEASE_DETAIL_TYPE, RELEASE_SOURCE
+from stacks.delivery_compliance import DeliveryCompliance
 from stacks.delivery_config import DeliveryConfig
 from stacks.platform_stage import PlatformStage
 
@@ -43,35 +38,6 @@ SMOKE_TEST = "scripts/smoke_test.py"
 _RUNTIMES = {"phases": {"install": {"runtime-versions": {"python": "3.11", "nodejs": "20"}}}}
 _SMOKE_ROLE = "sagemaker-platform-smoke-test-{stage}"
 _INVOKER_ROLE = "sagemaker-platform-smoke-invoker-{stage}"
-
-_INLINE = (
-    "CDK Pipelines adds each action's permissions to that action's own role as its default policy; "
-    "the roles exist only for this pipeline and are assumable only by CodePipeline or CodeBuild."
-)
-_REPO_URL = (
-    "Source type CODEPIPELINE: the project receives the pipeline's artifact and never contacts a "
-    "repository; the repository is reached only through the CodeConnections connection (no stored tokens)."
-)
-_ARTIFACT_ACTIONS = (
-    "CDK's standard read/write action groups (s3:GetObject*, kms:ReEncrypt*, ...) on the pipeline's own "
-    "artifact bucket and its key only."
-)
-_ARTIFACT_OBJECTS = "Pipeline artifacts are objects with generated keys in the pipeline's own artifact bucket."
-_BUILD_LOGS = "CodeBuild names its default log group after the project and a log stream after each build."
-_REPORTS = "CodeBuild creates its test-report groups per project and build, under names it generates."
-_BOOTSTRAP = (
-    "Self-mutation runs cdk deploy, which may assume only roles tagged aws-cdk:bootstrap-role (the "
-    "statement's condition): the CDK bootstrap roles of this account."
-)
-_SELF_MUTATION_READ = (
-    "cdk deploy reads stack status (cloudformation:DescribeStacks) and lists the bootstrap bucket before "
-    "it assumes the bootstrap roles; neither grants any write."
-)
-_ASSET_BUILDS = (
-    "CDK Pipelines' asset-publishing role is shared by all asset projects and starts and stops their "
-    "builds; CDK keeps this ARN account-wide so the shared role stays under IAM's policy size limit."
-)
-_NO_CONSTRAINT = _ASSET_BUILDS + " Publishing itself goes through the bootstrap publishing roles."
 
 
 def _pinned(requirement: str) -> str:
@@ -186,7 +152,7 @@ class DeliveryStack(Stack):
         self.pipeline.build_pipeline()
         self.release_rule = self._start_on_releases(stages)
         self._lint_clean(self.pipeline.pipeline)
-        self.node.add_validation(_AcknowledgeGenerated(self))
+        self.node.add_validation(DeliveryCompliance(self))
 
     def _smoke_test(self, stage: PlatformStage) -> pipelines.CodeBuildStep:
         endpoint = stage.serving.ab_endpoint
@@ -361,75 +327,3 @@ def _join_as_sub(value: Any) -> dict[str, str] | None:
         else:
             return None
     return {"Fn::Sub": "".join(parts)}
-
-
-@jsii.implements(IValidation)
-class _AcknowledgeGenerated:
-    """Acknowledge the findings CDK Pipelines' generated roles and projects carry, each on its own resource.
-
-    Runs at validation time, when every grant is in place, and acknowledges only the known wildcards it
-    finds in each policy statement, so a new kind of wildcard stays a finding.
-    """
-
-    def __init__(self, stack: DeliveryStack) -> None:
-        self.stack = stack
-        account, region = re.escape(stack.config.account), re.escape(stack.config.region)
-        bucket = stack.artifacts.bucket
-        self.artifact_ids = {
-            nag_resource_id(stack, arn)
-            for arn in (bucket.bucket_arn, bucket.arn_for_objects("*"), stack.keys.data.key_arn)
-        }
-        artifacts = re.escape(nag_resource_id(stack, bucket.arn_for_objects("*")))
-        self.known = (
-            (f"Resource::{artifacts}", _ARTIFACT_OBJECTS),
-            (rf"Resource::arn:[\w-]+:logs:{region}:{account}:log-group:/aws/codebuild/(<\w+>:)?\*", _BUILD_LOGS),
-            (rf"Resource::arn:[\w-]+:codebuild:{region}:{account}:report-group/(<\w+>-)?\*", _REPORTS),
-        )
-
-    def validate(self) -> list[str]:
-        for child in self.stack.node.find_all():
-            if isinstance(child, iam.CfnPolicy):
-                self._policy(child)
-            elif isinstance(child, codebuild.CfnProject) and self._pipeline_source(child):
-                acknowledge(child, "HIPAA.Security-CodeBuildProjectSourceRepoUrl", reason=_REPO_URL)
-        return []
-
-    def _pipeline_source(self, project: codebuild.CfnProject) -> bool:
-        return bool(self.stack.resolve(project.source).get("type") == "CODEPIPELINE")
-
-    def _policy(self, policy: iam.CfnPolicy) -> None:
-        acknowledge(policy, "HIPAA.Security-IAMNoInlinePolicy", "NIST.800.53.R5-IAMNoInlinePolicy", reason=_INLINE)
-        by_reason: dict[str, set[str]] = defaultdict(set)
-        for statement in self.stack.resolve(policy.policy_document)["Statement"]:
-            actions, resources = _as_list(statement["Action"]), _as_list(statement["Resource"])
-            rendered = {nag_resource_id(policy, r) for r in resources}
-            findings = [f"Action::{a}" for a in actions if "*" in a] + [f"Resource::{r}" for r in rendered if "*" in r]
-            for finding in findings:
-                reason = self._reason(finding, set(actions), rendered, statement.get("Condition", {}))
-                if reason is not None:
-                    by_reason[reason].add(f"AwsSolutions-IAM5[{finding}]")
-            if resources == ["*"] and "codebuild:StartBuild" in actions:
-                skip_checkov(policy, "CKV_AWS_111", _NO_CONSTRAINT)
-        for reason, ids in by_reason.items():
-            acknowledge(policy, *sorted(ids), reason=reason)
-
-    def _reason(self, finding: str, actions: set[str], resources: set[str], condition: dict[str, Any]) -> str | None:
-        if finding.startswith("Action::"):
-            grant = re.fullmatch(
-                r"Action::(s3:(Abort|DeleteObject|GetBucket|GetObject|List)|kms:(GenerateDataKey|ReEncrypt))\*", finding
-            )
-            return _ARTIFACT_ACTIONS if grant and resources <= self.artifact_ids else None
-        if finding == "Resource::*":
-            if actions <= {"cloudformation:DescribeStacks", "s3:ListBucket"}:
-                return _SELF_MUTATION_READ
-            if actions <= {"codebuild:BatchGetBuilds", "codebuild:StartBuild", "codebuild:StopBuild"}:
-                return _ASSET_BUILDS
-            return None
-        if finding == f"Resource::arn:*:iam::{self.stack.config.account}:role/*":
-            tagged = "iam:ResourceTag/aws-cdk:bootstrap-role" in json.dumps(condition)
-            return _BOOTSTRAP if actions == {"sts:AssumeRole"} and tagged else None
-        return next((why for pattern, why in self.known if re.fullmatch(pattern, finding)), None)
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]

@@ -18,10 +18,15 @@ from sagemaker_platform import (
     SageMakerExecutionRoleProps,
     SecureBucket,
     SecureBucketProps,
+    acknowledge,
 )
 from sagemaker_platform._defaults import DEFAULT_INTERFACE_ENDPOINTS
+from sagemaker_platform.compliance import CFN_GUARD_PLUGIN
 from sagemaker_platform.observability import NotificationTopic, NotificationTopicProps
 from stacks.config import StageConfig
+
+#: Control Tower's CT.CLOUDWATCH.PR.2 asks log groups to keep events at least a year.
+_CONTROL_TOWER_LOG_DAYS = 365
 
 
 class FoundationStack(Stack):
@@ -55,6 +60,15 @@ class FoundationStack(Stack):
                 flow_log_retention=config.log_retention,
             ),
         )
+        if config.log_retention_days < _CONTROL_TOWER_LOG_DAYS:
+            acknowledge(
+                self.network.flow_log_group,
+                f"{CFN_GUARD_PLUGIN}::cloudwatch_log_group_retention_period_check",
+                reason=(
+                    f"Stage {config.name} keeps flow logs {config.log_retention_days} days (cdk.json "
+                    f"logRetentionDays) to limit cost; stages holding production data keep them a year or more."
+                ),
+            )
         # The CDK bootstrap bucket holds file assets the stage serves (the seed model): SageMaker
         # downloads a model in the VPC through the S3 endpoint, whose policy names every bucket.
         qualifier = DefaultStackSynthesizer.DEFAULT_QUALIFIER

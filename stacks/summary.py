@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 PACKS = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "SageMakerPlatform")
+GUARD_PLUGIN = "cdk-validator-cfnguard"
 
 
 def stack_templates(outdir: Path) -> list[tuple[str, Path]]:
@@ -46,6 +47,21 @@ def nag_line(outdir: Path) -> str:
         for v in p["violations"]
     )
     return f"cdk-nag ({', '.join(PACKS)}): {open_findings} unacknowledged findings"
+
+
+def guard_line(outdir: Path) -> str:
+    """cfn-guard's Control Tower rules: open and acknowledged findings, from the validation report."""
+    report_path = outdir / "validation-report.json"
+    guard = [
+        p
+        for p in (json.loads(report_path.read_text()).get("pluginReports", []) if report_path.exists() else [])
+        if p["pluginName"] == GUARD_PLUGIN
+    ]
+    if not guard:
+        return "cfn-guard (Control Tower rules): not run (add_nag_packs(app, control_tower=True))"
+    open_findings = sum(len(v["violatingConstructs"]) for p in guard for v in p["violations"])
+    acknowledged = sum(len(v["violatingConstructs"]) for p in guard for v in p.get("suppressedViolations", []))
+    return f"cfn-guard (Control Tower rules): {open_findings} unacknowledged findings, {acknowledged} acknowledged"
 
 
 def cfn_lint_line(templates: list[Path]) -> str:
@@ -141,6 +157,7 @@ def main(argv: list[str]) -> int:
     print(f"{'total':<{width}}  {sum(r[1] for r in rows):>9}")
     print()
     print(nag_line(outdir))
+    print(guard_line(outdir))
     print(cfn_lint_line([p for _, p in stack_templates(outdir)]))
     before_deploy, before_run = required_inputs(outdir)
     print()

@@ -13,8 +13,9 @@ from aws_cdk.assertions import Match, Template
 
 from sagemaker_platform import add_nag_packs
 from stacks.config import ConfigError, PlatformConfig, seed_availability_zones
+from stacks.delivery_compliance import DeliveryCompliance
 from stacks.delivery_config import DeliveryConfig
-from stacks.delivery_stack import SMOKE_TEST, SYNTH_COMMANDS, DeliveryStack, _AcknowledgeGenerated
+from stacks.delivery_stack import SMOKE_TEST, SYNTH_COMMANDS, DeliveryStack
 from stacks.platform_stage import PlatformStage
 from tests.harness import REPO, cdk_context, make_app, run, run_checkov, venv_tool, violations
 
@@ -310,12 +311,67 @@ def test_generated_wildcards_are_acknowledged_one_finding_at_a_time_on_their_pol
     assert not acknowledged.get(built.stack.node.path), "nothing is acknowledged stack-wide"
 
 
+def _statements(built: DeliveryApp, path_part: str) -> list[dict[str, Any]]:
+    return [
+        statement
+        for logical_id, policy in built.template.find_resources("AWS::IAM::Policy").items()
+        if path_part in logical_id
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def test_asset_roles_may_start_only_their_own_asset_projects(built: DeliveryApp) -> None:
+    projects = built.template.find_resources("AWS::CodeBuild::Project")
+    for kind in ("Docker", "File"):
+        (statement,) = [
+            s for s in _statements(built, f"PipelineAssets{kind}Role") if "codebuild:StartBuild" in s["Action"]
+        ]
+        own = sorted(lid for lid in projects if lid.startswith(f"PipelineAssets{kind}Asset"))
+        assert own, kind
+        assert statement["Resource"] == [{"Fn::GetAtt": [lid, "Arn"]} for lid in own], kind
+    every = [s for lid in built.json["Resources"] if "Policy" in lid for s in _statements(built, lid)]
+    assert not [s for s in every if "codebuild:StartBuild" in s["Action"] and s["Resource"] == "*"]
+
+
+def test_self_mutation_reads_only_the_bootstrap_stack_its_own_stack_and_the_bootstrap_bucket(
+    built: DeliveryApp,
+) -> None:
+    statements = _statements(built, "SelfMutationRole")
+    describe = next(s for s in statements if s["Action"] == "cloudformation:DescribeStacks")
+    stack_arn = f"arn:aws:cloudformation:eu-west-1:{PIPELINE_ACCOUNT}:stack/{{}}/*"
+    assert describe["Resource"] == [stack_arn.format("CDKToolkit"), stack_arn.format("Delivery")]
+    listing = next(s for s in statements if s["Action"] == "s3:ListBucket")
+    assert listing["Resource"] == f"arn:aws:s3:::cdk-hnb659fds-assets-{PIPELINE_ACCOUNT}-eu-west-1"
+    assert all(s["Resource"] != "*" for s in statements)
+
+
+def test_privileged_projects_are_acknowledged_for_control_tower_in_one_place(built: DeliveryApp) -> None:
+    privileged = {
+        lid
+        for lid, p in built.template.find_resources("AWS::CodeBuild::Project").items()
+        if p["Properties"]["Environment"].get("PrivilegedMode")
+    }
+    assert privileged == {"PipelineBuildSynthCdkBuildProject6BEFA8E6", "PipelineAssetsDockerAssetA7499A24"}
+    rule = "cdk-validator-cfnguard::codebuild_project_environment_privileged_check"
+    acknowledged = {
+        built.stack.get_logical_id(c)  # type: ignore[arg-type]
+        for c in built.stack.node.find_all()
+        for entry in c.node.metadata
+        if entry.type == "aws:cdk:acknowledged-rules" and any(rule in i for i in entry.data)
+    }
+    assert acknowledged == privileged
+
+
 def test_unknown_wildcards_stay_findings(built: DeliveryApp) -> None:
-    reason = _AcknowledgeGenerated(built.stack)._reason
+    reason = DeliveryCompliance(built.stack)._reason
     artifacts = {"<Artifacts80C0BB10.Arn>", "<Artifacts80C0BB10.Arn>/*"}
     assert built.logical_id(built.stack.artifacts.bucket) == "Artifacts80C0BB10"
     assert reason("Action::s3:GetObject*", {"s3:GetObject*"}, artifacts, {})
-    assert reason("Resource::*", {"cloudformation:DescribeStacks", "s3:ListBucket"}, {"*"}, {})
+    toolkit = f"arn:aws:cloudformation:eu-west-1:{PIPELINE_ACCOUNT}:stack/CDKToolkit/*"
+    assert reason(f"Resource::{toolkit}", {"cloudformation:DescribeStacks"}, {toolkit}, {})
+    # CDK's account-wide grants are scoped now, so '*' is never acknowledged for them.
+    assert reason("Resource::*", {"cloudformation:DescribeStacks", "s3:ListBucket"}, {"*"}, {}) is None
+    assert reason("Resource::*", {"codebuild:StartBuild"}, {"*"}, {}) is None
     bootstrap = {"ForAnyValue:StringEquals": {"iam:ResourceTag/aws-cdk:bootstrap-role": ["deploy"]}}
     own_roles = f"arn:*:iam::{PIPELINE_ACCOUNT}:role/*"
     assert reason(f"Resource::{own_roles}", {"sts:AssumeRole"}, {own_roles}, bootstrap)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_cdk import Environment, RemovalPolicy, Stack
+from aws_cdk import Duration, Environment, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Annotations, Match, Template
 
 from sagemaker_platform import (
@@ -110,10 +111,31 @@ def test_logs_key_lets_cloudwatch_logs_in_for_this_accounts_groups_only(f: Found
     )
 
 
-def test_no_key_policy_has_a_star_principal(f: Foundation) -> None:
+def test_no_key_policy_allows_a_star_principal(f: Foundation) -> None:
     for key in _resources(f.template, "AWS::KMS::Key").values():
         for statement in key["Properties"]["KeyPolicy"]["Statement"]:
-            assert statement["Principal"] not in ("*", {"AWS": "*"}), statement
+            if statement["Effect"] == "Allow":
+                assert statement["Principal"] not in ("*", {"AWS": "*"}), statement
+
+
+def test_every_key_lets_only_aws_services_create_grants_for_aws_resources(f: Foundation) -> None:
+    keys = _resources(f.template, "AWS::KMS::Key")
+    assert len(keys) == 5
+    for key in keys.values():
+        denies = [s for s in key["Properties"]["KeyPolicy"]["Statement"] if s["Effect"] == "Deny"]
+        # The exact shape Control Tower's CT.KMS.PR.3 accepts (BoolIfExists on both keys, nothing else).
+        assert denies == [
+            {
+                "Sid": "DenyGrantsExceptForAwsResources",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": "kms:CreateGrant",
+                "Resource": "*",
+                "Condition": {
+                    "BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}
+                },
+            }
+        ]
 
 
 def test_keys_warn_when_not_retained() -> None:
@@ -238,6 +260,42 @@ def test_access_logs_bucket_uses_sse_s3_because_log_delivery_needs_it(f: Foundat
             },
         },
     )
+
+
+def test_object_lock_is_opt_in_and_then_no_longer_acknowledged() -> None:
+    stack = Stack(make_app(), "S")
+    keys = PlatformKeys(stack, "Keys", PlatformKeysProps(purposes=(KeyPurpose.DATA,)))
+    logs_bucket = AccessLogsBucket(stack, "Logs").bucket
+    plain = SecureBucket(stack, "Plain", SecureBucketProps(encryption_key=keys.data, access_logs_bucket=logs_bucket))
+    locked = SecureBucket(
+        stack,
+        "Locked",
+        SecureBucketProps(
+            encryption_key=keys.data,
+            access_logs_bucket=logs_bucket,
+            object_lock=s3.ObjectLockRetention.governance(Duration.days(365)),
+        ),
+    )
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "ObjectLockEnabled": True,
+            "ObjectLockConfiguration": {
+                "ObjectLockEnabled": "Enabled",
+                "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 365}},
+            },
+        },
+    )
+
+    def acknowledged(bucket: SecureBucket) -> set[str]:
+        return {
+            i for entry in bucket.bucket.node.metadata if entry.type == "aws:cdk:acknowledged-rules" for i in entry.data
+        }
+
+    rule = "s3_bucket_object_lock_enabled_check"
+    assert any(rule in i for i in acknowledged(plain))
+    assert not any(rule in i for i in acknowledged(locked))
 
 
 def test_bucket_warns_when_not_retained() -> None:
@@ -462,7 +520,10 @@ def test_role_policy_is_scoped_to_prefix_key_logs_and_vpc(f: Foundation) -> None
     assert "ec2:Vpc" in eni["Condition"]["ArnEquals"]
     metrics = next(s for s in statements if s["Action"] == "cloudwatch:PutMetricData")
     assert metrics["Condition"]["StringLike"]["cloudwatch:namespace"]
-    assert any("kms:CreateGrant" in s["Action"] for s in statements)
+    (grant,) = [s for s in statements if "kms:CreateGrant" in s["Action"]]
+    # SageMaker creates the volume grant on the role's behalf; the role may not create one itself.
+    assert grant["Action"] == "kms:CreateGrant"
+    assert grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
 
 
 def test_pass_role_is_limited_to_sagemaker(f: Foundation) -> None:

@@ -1,6 +1,7 @@
 """Compliance wiring: cdk-nag 3.x packs as validation plugins, scoped acknowledgments, checkov skips."""
 
 from sagemaker_platform.compliance.nag import (
+    CFN_GUARD_PLUGIN,
     NAG_PACK_NAMES,
     acknowledge,
     acknowledge_wildcard_resources,
@@ -11,6 +12,7 @@ from sagemaker_platform.compliance.nag import (
 from sagemaker_platform.compliance.rules import job_request_findings, state_machine_definitions
 
 __all__ = [
+    "CFN_GUARD_PLUGIN",
     "NAG_PACK_NAMES",
     "acknowledge",
     "acknowledge_wildcard_resources",

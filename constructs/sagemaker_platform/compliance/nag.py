@@ -18,14 +18,20 @@ from constructs import IConstruct, IValidation
 
 #: Names of the packs ``add_nag_packs`` registers, as they appear in validation reports.
 NAG_PACK_NAMES = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "SageMakerPlatform")
+#: The cfn-guard plugin's name in validation reports; acknowledge its findings as
+#: ``"cdk-validator-cfnguard::<guard rule name>"``, the ID its report prints.
+CFN_GUARD_PLUGIN = "cdk-validator-cfnguard"
 
 # A rule ID such as "AwsSolutions-IAM5", optionally with one finding: "AwsSolutions-IAM5[Resource::*]",
-# or a plugin's rule as its report names it: "CloudFormation-Validate::F3031".
-_RULE_ID = re.compile(r"([A-Za-z0-9.-]+::[A-Za-z0-9.-]+|[A-Za-z0-9.]+-[A-Za-z0-9]+)(\[.+\])?")
+# or a plugin's rule as its report names it: "CloudFormation-Validate::F3031",
+# "cdk-validator-cfnguard::kms_create_grant_aws_service_check".
+_RULE_ID = re.compile(r"([A-Za-z0-9.-]+::[A-Za-z0-9._-]+|[A-Za-z0-9.]+-[A-Za-z0-9]+)(\[.+\])?")
 _MIN_REASON = 20
 
 
-def add_nag_packs(scope: IConstruct, *, verbose: bool = False, audit_trail: bool = False) -> None:
+def add_nag_packs(
+    scope: IConstruct, *, verbose: bool = False, audit_trail: bool = False, control_tower: bool = False
+) -> None:
     """Run the AWS Solutions, HIPAA Security and NIST 800-53 rev 5 packs on every template under ``scope``.
 
     ``scope`` must be an ``App`` or ``Stage``; call this after the stages are added. Any
@@ -34,6 +40,13 @@ def add_nag_packs(scope: IConstruct, *, verbose: bool = False, audit_trail: bool
     written into the acknowledged resource's template metadata (``cdk_nag.rules_to_suppress``)
     for auditors. It is off by default because CDK adds a stack-wide acknowledgment of its own
     to every resource, which costs template size.
+
+    With ``control_tower``, cfn-guard also runs AWS Control Tower's proactive-control rules
+    (AWS's ``cdklabs.cdk-validator-cfnguard`` plugin, installed with ``sagemaker-platform[guard]``).
+    Its findings are acknowledged like any other: ``"cdk-validator-cfnguard::<rule name>"``, as
+    the report prints it. The library acknowledges, on its own resources, only what the rules
+    cannot see (a key passed across stacks) or what AWS does not support (SSE-KMS on an
+    access-log bucket), each with its reason.
     """
     # Imported here: the feature store package imports this one (acknowledgment helpers).
     from sagemaker_platform.featurestore.compliance import FeatureStoreChecks
@@ -46,11 +59,24 @@ def add_nag_packs(scope: IConstruct, *, verbose: bool = False, audit_trail: bool
         # Our own rules, where cdk-nag has none (SageMakerPlatform-FS1: feature store encryption).
         FeatureStoreChecks(),
     )
+    if control_tower:
+        Validations.of(scope).add_plugins(_control_tower_rules())
     if audit_trail:
         # Aspects do not cross Stage boundaries: give every nested stage the audit-trail aspect too.
         for child in scope.node.find_all():
             if child is not scope and isinstance(child, Stage):
                 Aspects.of(child).add(WriteNagSuppressionsToCloudFormationAspect())
+
+
+def _control_tower_rules() -> Any:
+    try:
+        from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
+    except ImportError as err:
+        raise ValueError(
+            "add_nag_packs: control_tower: got True; allowed: True only with the cfn-guard plugin installed "
+            "(pip install 'sagemaker-platform[guard]', which installs cdklabs.cdk-validator-cfnguard)"
+        ) from err
+    return CfnGuardValidator(control_tower_rules_enabled=True)
 
 
 def acknowledge(scope: IConstruct, *rule_ids: str, reason: str) -> None:

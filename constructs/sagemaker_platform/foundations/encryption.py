@@ -72,12 +72,14 @@ class PlatformKeysProps:
 
 
 class PlatformKeys(Construct):
-    """Customer-managed KMS keys per purpose (data, models and volumes, logs, feature store).
+    """Customer-managed KMS keys per purpose (data, models and volumes, logs, feature store, notifications).
 
     Every key rotates, is retained on stack deletion, and trusts only the account (IAM policies
     then decide who may use it). The logs key additionally lets CloudWatch Logs use it for log
     groups of this account and region only. Services get access through ``grant_*`` on the
-    principal that acts (an execution role), never through a ``*`` principal in the key policy.
+    principal that acts (an execution role), never through a ``*`` principal in the key policy;
+    the only ``*`` statement is a deny: grants may be created only by AWS services for AWS
+    resources (``kms:GrantIsForAWSResource``), as Control Tower's CT.KMS.PR.3 requires.
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: PlatformKeysProps | None = None) -> None:
@@ -102,6 +104,7 @@ class PlatformKeys(Construct):
                 removal_policy=self.props.removal_policy,
             )
             self._keys[purpose] = key
+            self._limit_grants_to_aws_resources(key)
         if KeyPurpose.LOGS in self._keys:
             self._allow_cloudwatch_logs(self._keys[KeyPurpose.LOGS])
         if KeyPurpose.NOTIFICATIONS in self._keys:
@@ -151,6 +154,24 @@ class PlatformKeys(Construct):
         for key in keys[1:]:
             grant = grant.combine(key.grant_encrypt_decrypt(grantee))
         return grant
+
+    @staticmethod
+    def _limit_grants_to_aws_resources(key: kms.Key) -> None:
+        # Grants outlive the policies that allowed them: only AWS services acting for a resource
+        # (SageMaker encrypting a volume, for instance) may create one, never a principal directly
+        # (Control Tower's CT.KMS.PR.3).
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="DenyGrantsExceptForAwsResources",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["kms:CreateGrant"],
+                resources=["*"],
+                conditions={
+                    "BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}
+                },
+            )
+        )
 
     def _allow_publishers(self, key: kms.Key) -> None:
         # Alarms and event rules publish to encrypted topics as the service itself, so the services

@@ -15,7 +15,7 @@ from constructs import Construct
 
 from sagemaker_platform import _defaults
 from sagemaker_platform._validation import PropsErrors
-from sagemaker_platform.compliance import acknowledge, acknowledge_wildcard_resources, skip_checkov
+from sagemaker_platform.compliance import CFN_GUARD_PLUGIN, acknowledge, acknowledge_wildcard_resources, skip_checkov
 
 _DEFAULT_SG_PROVIDER_SKIPS = {
     "CKV_AWS_115": "CDK-owned custom resource handler, invoked only by CloudFormation during deploys; "
@@ -245,6 +245,11 @@ class IsolatedNetwork(Construct):
             handler.remove_resource_dependency(role)
             for check, reason in _DEFAULT_SG_PROVIDER_SKIPS.items():
                 skip_checkov(handler, check, reason)
+            acknowledge(
+                handler,
+                f"{CFN_GUARD_PLUGIN}::lambda_inside_vpc_check",
+                reason=_DEFAULT_SG_PROVIDER_SKIPS["CKV_AWS_117"],
+            )
 
     def _wire_security_groups(self) -> None:
         jobs, endpoints = self.jobs_security_group, self.endpoints_security_group

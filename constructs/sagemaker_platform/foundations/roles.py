@@ -176,9 +176,17 @@ class SageMakerExecutionRole(Construct):
                     "kms:GenerateDataKey",
                     "kms:GenerateDataKeyWithoutPlaintext",
                     "kms:DescribeKey",
-                    "kms:CreateGrant",
                 ],
                 resources=[key.key_arn],
+            )
+        )
+        # SageMaker encrypts ML volumes through a grant it creates on the role's behalf; the role
+        # itself may never create one (Control Tower's CT.KMS.PR.3).
+        self.policy.add_statements(
+            iam.PolicyStatement(
+                actions=["kms:CreateGrant"],
+                resources=[key.key_arn],
+                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
             )
         )
 

@@ -13,12 +13,24 @@ from constructs import Construct
 
 from sagemaker_platform import _defaults
 from sagemaker_platform._validation import PropsErrors
-from sagemaker_platform.compliance import acknowledge, skip_checkov
+from sagemaker_platform.compliance import CFN_GUARD_PLUGIN, acknowledge, skip_checkov
 
 _NO_REPLICATION = (
     "Cross-region replication needs a second region and account decision (DR tier); the bucket is "
     "versioned and retained, and replication can be added per deployment."
 )
+_NO_LOCK = (
+    "No Object Lock (WORM) unless SecureBucketProps.object_lock asks for it: versioning and RETAIN keep "
+    "overwritten and deleted objects, and a default retention would also block the deletions that "
+    "data-protection requests and the noncurrent-version lifecycle make."
+)
+_NO_NOTIFICATIONS = (
+    "Event notifications route object events to a consumer and none exists for this bucket; they are "
+    "not a control on the data. Add them with the CDK bucket's add_event_notification, which manages "
+    "the whole NotificationConfiguration itself (a property set here would be overwritten)."
+)
+_GUARD_OBJECT_LOCK = f"{CFN_GUARD_PLUGIN}::s3_bucket_object_lock_enabled_check"
+_GUARD_NOTIFICATIONS = f"{CFN_GUARD_PLUGIN}::s3_event_notifications_enabled_check"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +53,10 @@ class SecureBucketProps:
     lifecycle_rules: Sequence[s3.LifecycleRule] = field(default_factory=tuple)
     #: Default: RETAIN. Anything else warns at synth; objects are never auto-deleted.
     removal_policy: RemovalPolicy = _defaults.DATA_REMOVAL_POLICY
+    #: S3 Object Lock (write once, read many) with this default retention, e.g.
+    #: ``s3.ObjectLockRetention.governance(Duration.days(365))``. Object Lock can only be turned on
+    #: when the bucket is created. Default: none (versioning and RETAIN protect the data).
+    object_lock: s3.ObjectLockRetention | None = None
 
     def __post_init__(self) -> None:
         errors = PropsErrors("SecureBucketProps")
@@ -102,6 +118,8 @@ class SecureBucket(Construct):
                 *props.lifecycle_rules,
             ],
             removal_policy=props.removal_policy,
+            object_lock_enabled=True if props.object_lock is not None else None,
+            object_lock_default_retention=props.object_lock,
         )
         self._deny_other_encryption()
         acknowledge(
@@ -110,6 +128,9 @@ class SecureBucket(Construct):
             "NIST.800.53.R5-S3BucketReplicationEnabled",
             reason=_NO_REPLICATION,
         )
+        if props.object_lock is None:
+            acknowledge(self.bucket, _GUARD_OBJECT_LOCK, reason=_NO_LOCK)
+        acknowledge(self.bucket, _GUARD_NOTIFICATIONS, reason=_NO_NOTIFICATIONS)
         skip_checkov(self.cfn_bucket, "CKV_AWS_144", _NO_REPLICATION)
 
     @property
@@ -234,8 +255,16 @@ class AccessLogsBucket(Construct):
             self.bucket,
             "HIPAA.Security-S3DefaultEncryptionKMS",
             "NIST.800.53.R5-S3DefaultEncryptionKMS",
+            f"{CFN_GUARD_PLUGIN}::s3_bucket_default_encryption_kms_check",
             reason=not_kms,
         )
+        acknowledge(self.bucket, f"{CFN_GUARD_PLUGIN}::s3_bucket_logging_enabled_check", reason=no_self_log)
+        acknowledge(
+            self.bucket,
+            _GUARD_OBJECT_LOCK,
+            reason="S3 server access log delivery refuses a target bucket with an Object Lock default retention.",
+        )
+        acknowledge(self.bucket, _GUARD_NOTIFICATIONS, reason=_NO_NOTIFICATIONS)
         acknowledge(
             self.bucket,
             "HIPAA.Security-S3BucketReplicationEnabled",

@@ -11,7 +11,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from sagemaker_platform.compliance import acknowledge
+from sagemaker_platform.compliance import CFN_GUARD_PLUGIN, acknowledge
 
 #: Step Functions log delivery and X-Ray: these APIs do not support resource-level permissions.
 SERVICE_WIDE_ACTIONS = [
@@ -58,6 +58,7 @@ def logged_machine(
         retention=logs.RetentionDays.ONE_YEAR,
         removal_policy=RemovalPolicy.RETAIN,
     )
+    acknowledge_key_across_stacks(log_group, log_key, "cloudwatch_log_group_encrypted_check")
     machine = sfn.StateMachine(
         scope,
         "Resource",
@@ -84,6 +85,24 @@ def logged_machine(
         ),
     )
     return machine, log_group
+
+
+def acknowledge_key_across_stacks(resource: Construct, key: kms.IKey, guard_rule: str) -> None:
+    """Acknowledge a cfn-guard rule that cannot see ``key`` because it lives in another stack.
+
+    Control Tower's rules accept a key as a string or a reference within the template; a key
+    from another stack arrives as a cross-stack reference (``Fn::GetStackOutput`` or
+    ``Fn::ImportValue``), which they count as no key. The nag packs, which resolve it, still check.
+    """
+    if Stack.of(key) is not Stack.of(resource):
+        acknowledge(
+            resource,
+            f"{CFN_GUARD_PLUGIN}::{guard_rule}",
+            reason=(
+                f"Encrypted with a customer-managed key of the {Stack.of(key).node.id} stack, referenced across "
+                "stacks, which the Control Tower rule cannot resolve."
+            ),
+        )
 
 
 def starting_rule(
