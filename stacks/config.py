@@ -10,7 +10,8 @@ from typing import Any
 from aws_cdk import App
 from aws_cdk import aws_logs as logs
 
-from sagemaker_platform._defaults import KNOWN_INTERFACE_ENDPOINTS
+from sagemaker_platform._constraints import api
+from sagemaker_platform._defaults import KNOWN_INTERFACE_ENDPOINTS, subnet_bits, subnet_mask
 
 CONTEXT_KEY = "sagemaker-platform"
 
@@ -39,6 +40,7 @@ _STAGE_KEYS = {
     "region",
     "availabilityZones",
     "vpcCidr",
+    "subnetCidrMask",
     "maxAzs",
     "logRetentionDays",
     "s3PrefixListId",
@@ -60,7 +62,11 @@ ALARM_SIGNALS = {
     "memoryPercent": ("memory_percent", 1.0),
 }
 _MEMBER_KEYS = {"name", "modelKey", "instanceType", "minInstances", "maxInstances"}
-_INSTANCE_TYPE = r"ml\.[a-z][a-z0-9-]*\.(medium|large|[0-9]*xlarge)"
+
+
+def _instance_types(use: str, value: Any) -> str:
+    """The instance types SageMaker's API model offers for ``use``, near ``value`` first."""
+    return api.instance_type_words(use, value).lstrip(": ")
 
 
 class ConfigError(ValueError):
@@ -88,6 +94,8 @@ class StageConfig:
     account: str | None = None
     availability_zones: tuple[str, ...] | None = None
     vpc_cidr: str = "10.0.0.0/16"
+    #: None: /20, or the largest subnets that fit one per AZ in a smaller ``vpc_cidr``.
+    subnet_cidr_mask: int | None = None
     max_azs: int = 2
     log_retention_days: int = 365
     s3_prefix_list_id: str | None = None
@@ -169,8 +177,8 @@ def _parse_stage(path: str, item: Any, problems: list[str]) -> StageConfig | Non
     name, region, account = item.get("name"), item.get("region"), item.get("account")
     if not (isinstance(name, str) and re.fullmatch(r"[a-z][a-z0-9-]{0,15}", name)):
         bad("name", "1-16 lowercase letters, digits and '-', starting with a letter (e.g. 'dev')")
-    if not (isinstance(region, str) and re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-\d", region)):
-        bad("region", "an AWS region such as 'eu-west-1'")
+    if region not in api.regions():
+        bad("region", "an AWS region where SageMaker is offered: " + ", ".join(api.regions()))
     if account is not None and not (isinstance(account, str) and re.fullmatch(r"\d{12}", account)):
         bad("account", "a 12-digit AWS account ID as a string, or omit it for an account-agnostic stage")
     azs = item.get("availabilityZones")
@@ -200,6 +208,21 @@ def _parse_stage(path: str, item: Any, problems: list[str]) -> StageConfig | Non
     max_azs = item.get("maxAzs", 2)
     if not (isinstance(max_azs, int) and not isinstance(max_azs, bool) and 2 <= max_azs <= 6):
         bad("maxAzs", "an integer from 2 to 6")
+    mask = item.get("subnetCidrMask")
+    if mask is not None and not (isinstance(mask, int) and not isinstance(mask, bool) and 17 <= mask <= 28):
+        bad("subnetCidrMask", "an integer from 17 to 28 (the size of each AZ's subnet)")
+    elif len(problems) == before:
+        # One subnet per AZ must fit in the VPC: refused here, naming the keys, not by CDK later.
+        prefix = ipaddress.IPv4Network(cidr).prefixlen
+        count = len(azs) if azs else max_azs
+        need = prefix + subnet_bits(count)
+        given = mask if mask is not None else subnet_mask(prefix, count)
+        if given < need:
+            bad(
+                "subnetCidrMask",
+                f"/{need} or longer: {count} subnets (one per AZ: availabilityZones or maxAzs) must fit in "
+                f"vpcCidr {cidr}",
+            )
     retention = item.get("logRetentionDays", 365)
     if retention not in _RETENTION_DAYS or isinstance(retention, bool):
         bad("logRetentionDays", "one of " + ", ".join(str(d) for d in _RETENTION_DAYS))
@@ -221,14 +244,10 @@ def _parse_stage(path: str, item: Any, problems: list[str]) -> StageConfig | Non
     if unknown_serving:
         problems.append(f"'{path}.serving': unknown keys {unknown_serving}; allowed: {sorted(_SERVING_KEYS)}")
     instance_type = serving.get("instanceType", "ml.m5.large")
-    if not (
-        isinstance(instance_type, str)
-        and re.fullmatch(r"ml\.[a-z][a-z0-9-]*\.(medium|large|[0-9]*xlarge)", instance_type)
-        and not instance_type.startswith("ml.t")
-    ):
+    if instance_type not in api.instance_types("hosting") or str(instance_type).startswith("ml.t"):
         problems.append(
-            f"'{path}.serving.instanceType': got {instance_type!r}; allowed: a non-burstable SageMaker "
-            "instance type such as 'ml.m5.large' (ml.t* cannot autoscale)"
+            f"'{path}.serving.instanceType': got {instance_type!r}; allowed: a non-burstable hosting "
+            f"instance type (ml.t* cannot autoscale): {_instance_types('hosting', instance_type)}"
         )
     low, high = serving.get("minInstances", 1), serving.get("maxInstances", 4)
     if not (isinstance(low, int) and not isinstance(low, bool) and low >= 1):
@@ -251,6 +270,7 @@ def _parse_stage(path: str, item: Any, problems: list[str]) -> StageConfig | Non
         account=account,
         availability_zones=tuple(azs) if azs else None,
         vpc_cidr=cidr,
+        subnet_cidr_mask=mask,
         max_azs=max_azs,
         log_retention_days=retention,
         s3_prefix_list_id=prefix_list,
@@ -283,10 +303,10 @@ def _training(section: Any, path: str, problems: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "instanceType" in section:
         value = section["instanceType"]
-        if isinstance(value, str) and re.fullmatch(_INSTANCE_TYPE, value):
+        if value in api.instance_types("training"):
             out["training_instance_type"] = value
         else:
-            bad("instanceType", "a SageMaker instance type such as 'ml.m5.xlarge'")
+            bad("instanceType", "a training instance type: " + _instance_types("training", value))
     if "spot" in section:
         if isinstance(section["spot"], bool):
             out["training_spot"] = section["spot"]
@@ -392,8 +412,11 @@ def _fleet_member(raw: Any, path: str, problems: list[str], stage: str) -> Fleet
             "s3:// and the bucket), or no modelKey for the seed model"
         )
     instance_type = raw.get("instanceType", "ml.m5.large")
-    if not (isinstance(instance_type, str) and re.fullmatch(_INSTANCE_TYPE, instance_type)):
-        problems.append(f"'{path}.instanceType': got {instance_type!r}; allowed: a SageMaker instance type")
+    if instance_type not in api.instance_types("hosting"):
+        problems.append(
+            f"'{path}.instanceType': got {instance_type!r}; allowed: a hosting instance type: "
+            + _instance_types("hosting", instance_type)
+        )
     low, high = raw.get("minInstances", 1), raw.get("maxInstances", 2)
     if not (isinstance(low, int) and not isinstance(low, bool) and low >= 1):
         problems.append(f"'{path}.minInstances': got {low!r}; allowed: an integer >= 1")

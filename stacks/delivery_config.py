@@ -9,6 +9,7 @@ from typing import Any
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_logs as logs
 
+from sagemaker_platform._constraints import api
 from stacks.config import _RETENTION_DAYS, ConfigError, PlatformConfig, StageConfig
 
 DELIVERY_CONTEXT_KEY = "delivery"
@@ -100,8 +101,8 @@ class DeliveryConfig:
         account, region = raw.get("account"), raw.get("region")
         if not (isinstance(account, str) and re.fullmatch(r"\d{12}", account)):
             bad("account", "the pipeline's 12-digit AWS account ID as a string")
-        if not (isinstance(region, str) and re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-\d", region)):
-            bad("region", "an AWS region such as 'eu-west-1'")
+        if region not in api.regions():
+            bad("region", "an AWS region where SageMaker is offered: " + ", ".join(api.regions()))
         else:
             elsewhere = sorted({s.region for s in platform.stages} - {region})
             if elsewhere:

@@ -53,6 +53,7 @@ class FoundationStack(Stack):
             IsolatedNetworkProps(
                 flow_logs_key=self.keys.logs,
                 cidr=config.vpc_cidr,
+                subnet_cidr_mask=config.subnet_cidr_mask,
                 max_azs=config.max_azs,
                 availability_zones=config.availability_zones,
                 s3_prefix_list_id=config.s3_prefix_list_id,

@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-PACKS = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "SageMakerPlatform")
+PACKS = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "SageMakerPlatform", "SageMakerPlatform-Schemas")
 GUARD_PLUGIN = "cdk-validator-cfnguard"
 
 

@@ -139,7 +139,7 @@ def test_fails_access_log_retention_of_zero_days() -> None:
         ({"subnet_cidr_mask": 16}, r"subnet_cidr_mask: got 16; allowed: an integer from 17 to 28"),
         (
             {"cidr": "10.0.0.0/24", "subnet_cidr_mask": 20},
-            r"subnet_cidr_mask: got 20; allowed: a mask longer than the VPC's /24",
+            r"subnet_cidr_mask: got 20; allowed: a mask of at least /25 so that 2 subnets \(one per AZ\) fit in 10.0.0.0/24",
         ),
         (
             {"interface_endpoints": ["sagemaker.api", "sagemaker.apii"]},

@@ -189,8 +189,11 @@ def test_boto3_and_state_machine_requests_are_the_same_request(env: Env) -> None
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"name": "train data"}, r"name: got 'train data'; allowed: 1-64 letters"),
-        ({"prefix": "/train/"}, r"prefix: got '/train/'; allowed: an S3 key prefix without a leading '/'"),
+        (
+            {"name": "train data"},
+            r"name: got 'train data'; allowed: a string of 1 to 64 characters matching \[A-Za-z0-9",
+        ),
+        ({"prefix": "/train/"}, r"prefix: got '/train/'; allowed: a key prefix without a leading '/'"),
         ({"gzip": True}, r"gzip: got True; allowed: False with input_mode File \(Pipe only\)"),
         (
             {"record_io_wrapper": True, "input_mode": InputMode.FAST_FILE},
@@ -221,7 +224,7 @@ def test_fails_metric_regex(regex: str, message: str) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"channels": []}, r"channels: got 0; allowed: 1 to 20 channels"),
+        ({"channels": []}, r"channels: got 0; allowed: a list of 1 to 20 items"),
         ({"channels": "dup"}, r"channels: got \['train', 'train'\]; allowed: unique channel names"),
         ({"max_runtime_s": 0}, r"max_runtime_s: got 0; allowed: an integer from 1 to 2419200"),
         ({"spot": "short-wait"}, r"spot.max_wait_s: got 60; allowed: at least max_runtime_s \(3600\)"),
@@ -305,7 +308,7 @@ def test_fails_job_names(env: Env) -> None:
     [
         (
             {"entrypoint": []},
-            r"entrypoint: got \[\]; allowed: 1 to 100 strings, or None for the image's own ENTRYPOINT",
+            r"entrypoint: got 0; allowed: a list of 1 to 100 items",
         ),
         ({"inputs": "same-name"}, r"inputs/outputs: got \['data', 'data'\]; allowed: unique names"),
         ({"inputs": "same-path"}, r"local_path: got .*; allowed: distinct local paths"),
@@ -336,7 +339,7 @@ def test_fails_processing_spec(env: Env, kwargs: dict[str, Any], message: str) -
 
 def test_fails_processing_paths_outside_the_contract(env: Env) -> None:
     with pytest.raises(
-        ValueError, match=re.escape("local_path: got '/data'; allowed: a path under /opt/ml/processing/")
+        ValueError, match=re.escape("local_path: got '/data'; allowed: an absolute path under /opt/ml/processing/")
     ):
         ProcessingInput(name="raw", bucket=env.bucket, prefix="raw/", local_path="/data")
 
@@ -596,16 +599,30 @@ def test_fails_multi_node_spark_without_self_referencing_group(env: Env) -> None
 # --- instance types with NVMe instance storage: SageMaker refuses VolumeKmsKeyId ----------------
 
 
+#: Which instance-type enum of the API model each job request uses.
+_USES = {
+    "CreateTrainingJob": "training",
+    "CreateHyperParameterTuningJob": "training",
+    "CreateProcessingJob": "processing",
+    "CreateTransformJob": "transform",
+}
+
+
 def _storage_specs(env: Env, instance_type: str) -> dict[str, Any]:
+    """One spec per job kind that offers ``instance_type`` (each kind has its own list in the API model)."""
+    from sagemaker_platform._constraints import api
+
+    offered = {op for op, use in _USES.items() if instance_type in api.instance_types(use)}
+    assert offered, instance_type
     compute = JobCompute(instance_type=instance_type)
     auc = MetricDefinition(name="validation:auc", regex=r"validation:auc=([0-9.]+)")
-    training = env.training(compute=compute, metric_definitions=[auc])
-    return {
-        "CreateTrainingJob": training,
-        "CreateProcessingJob": ProcessingJobSpec(
+    training = env.training(compute=compute, metric_definitions=[auc]) if "CreateTrainingJob" in offered else None
+    specs = {
+        "CreateTrainingJob": lambda: training,
+        "CreateProcessingJob": lambda: ProcessingJobSpec(
             image_uri=IMAGE, role_arn=ROLE, security=env.security, entrypoint=["process"], compute=compute
         ),
-        "CreateTransformJob": TransformJobSpec(
+        "CreateTransformJob": lambda: TransformJobSpec(
             model_name="m",
             input_bucket=env.bucket,
             input_prefix="in/",
@@ -614,12 +631,13 @@ def _storage_specs(env: Env, instance_type: str) -> dict[str, Any]:
             key=env.key,
             compute=compute,
         ),
-        "CreateHyperParameterTuningJob": TuningJobSpec(
+        "CreateHyperParameterTuningJob": lambda: TuningJobSpec(
             training=training,
             objective_metric="validation:auc",
             integer_ranges=[IntegerRange(name="max_depth", min_value=3, max_value=9)],
         ),
     }
+    return {op: make() for op, make in specs.items() if op in offered}
 
 
 def _volume_key(operation: str, request: dict[str, Any]) -> Any:
@@ -632,7 +650,7 @@ def _volume_key(operation: str, request: dict[str, Any]) -> Any:
     return section.get("VolumeKmsKeyId")
 
 
-@pytest.mark.parametrize("instance_type", ["ml.c5d.xlarge", "ml.g5.2xlarge", "ml.p4d.24xlarge", "ml.m6id.large"])
+@pytest.mark.parametrize("instance_type", ["ml.g4dn.xlarge", "ml.g5.2xlarge", "ml.p4d.24xlarge", "ml.r5d.xlarge"])
 def test_jobs_on_instance_storage_leave_out_the_volume_key_and_say_why(env: Env, instance_type: str) -> None:
     from sagemaker_platform.jobs.common import InstanceStorageWarning
 
@@ -645,7 +663,7 @@ def test_jobs_on_instance_storage_leave_out_the_volume_key_and_say_why(env: Env,
         assert "VolumeKmsKeyId" not in str(spec.to_state_machine_parameters("job"))
 
 
-@pytest.mark.parametrize("instance_type", ["ml.m5.xlarge", "ml.c5.2xlarge", "ml.p3.2xlarge", "ml.g4.xlarge"])
+@pytest.mark.parametrize("instance_type", ["ml.m5.xlarge", "ml.c5.2xlarge", "ml.p3.2xlarge", "ml.r5.xlarge"])
 def test_jobs_on_ebs_instance_types_keep_the_volume_key(env: Env, instance_type: str) -> None:
     import warnings
 

@@ -556,9 +556,9 @@ def test_a_monitor_on_instance_storage_leaves_out_the_volume_key(built: Monitore
     from aws_cdk.assertions import Annotations, Match
 
     stack = Stack(built.app, "NvmeMonitor")
-    props = replace(built.monitor.props, instance_type="ml.m5d.xlarge", schedule_name="churn-nvme")
+    props = replace(built.monitor.props, instance_type="ml.r5d.xlarge", schedule_name="churn-nvme")
     monitor = DataQualityMonitor(stack, "DataQuality", props)
-    assert monitor.volume_key_note and "ml.m5d.xlarge has NVMe instance storage" in monitor.volume_key_note
+    assert monitor.volume_key_note and "ml.r5d.xlarge has NVMe instance storage" in monitor.volume_key_note
     cluster = Stack.of(monitor).resolve(monitor.job_definition.job_resources)["clusterConfig"]
     assert "volumeKmsKeyId" not in cluster
     warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("NVMe instance storage"))

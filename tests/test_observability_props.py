@@ -335,12 +335,12 @@ def test_fails_thresholds_naming_the_alarm(p: MiniPlatform, thresholds: Threshol
             r"variants: got 11; allowed: 1 to 10",
         ),
         (
-            {"variants": [MonitoredVariant(variant_name="A"), MonitoredVariant(variant_name="a")]},
+            {"variants": [MonitoredVariant(variant_name="a"), MonitoredVariant(variant_name="a")]},
             r"variants\[\*\].variant_name: got \['a'\]; allowed: unique names",
         ),
         (
             {"variants": [MonitoredVariant(variant_name="a", instance_type="m5.large")]},
-            r"variants\[0\].instance_type: got 'm5.large'; allowed: an instance type",
+            r"variants\[0\].instance_type: got 'm5.large'; allowed: a hosting instance type",
         ),
         (
             {"variants": [MonitoredVariant(variant_name="s", serverless=True, instance_type="ml.m5.large")]},

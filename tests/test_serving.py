@@ -510,8 +510,11 @@ def test_metrics_have_documented_namespaces_and_dimensions(p: Platform) -> None:
     [
         ({"variant_name": "bad_name"}, r"variant_name: got 'bad_name'; allowed: 1-63 letters"),
         ({"variant_name": "x" * 64}, r"variant_name: got 'x{64}'"),
-        ({"initial_weight": -1}, r"initial_weight: got -1; allowed: a number >= 0"),
-        ({"instance_type": "m5.large"}, r"instance_type: got 'm5.large'; allowed: an instance type like 'ml.m5.large'"),
+        ({"initial_weight": -1}, r"initial_weight: got -1; allowed: a finite number >= 0"),
+        (
+            {"instance_type": "m5.large"},
+            r"instance_type: got 'm5.large'; allowed: a hosting instance type \(did you mean 'ml.m5.large'\?\)",
+        ),
         ({"instance_type": "ml.m5.huge"}, r"instance_type: got 'ml.m5.huge'"),
         ({"initial_instance_count": 0}, r"initial_instance_count: got 0; allowed: an integer >= 1"),
         ({"volume_size_gb": 513}, r"volume_size_gb: got 513; allowed: an integer from 1 to 512"),
@@ -579,14 +582,24 @@ def test_fails_no_production_variants(p: Platform) -> None:
         EndpointProps(production_variants=[], **p.common())
 
 
-def test_fails_duplicate_variant_names_case_insensitive(p: Platform) -> None:
+def test_fails_duplicate_variant_names(p: Platform) -> None:
     model = p.model("Dup")
     with pytest.raises(ValueError, match=r"variant_name: got \['live'\]; allowed: names unique"):
         EndpointProps(
             production_variants=[VariantSpec(variant_name="live", model=model)],
-            shadow_variants=[VariantSpec(variant_name="LIVE", model=model)],
+            shadow_variants=[VariantSpec(variant_name="live", model=model)],
             **p.common(),
         )
+
+
+def test_variant_names_differing_in_case_are_distinct_and_legal(p: Platform) -> None:
+    # SageMaker variant names are case-sensitive: 'A' and 'a' are two variants.
+    model = p.model("Case")
+    props = EndpointProps(
+        production_variants=[VariantSpec(variant_name="A", model=model), VariantSpec(variant_name="a", model=model)],
+        **p.common(),
+    )
+    assert [v.variant_name for v in props.production_variants] == ["A", "a"]
 
 
 def test_fails_all_weights_zero(p: Platform) -> None:

@@ -66,3 +66,13 @@ def bucket_lifecycle_rules(
             abort_incomplete_multipart_upload_after=Duration.days(abort_incomplete_upload_days),
         ),
     ]
+
+
+def subnet_mask(vpc_prefix: int, azs: int) -> int:
+    """/20 subnets, or the largest subnets that fit ``azs`` of them in a smaller VPC (CDK gives each AZ one)."""
+    return max(20, vpc_prefix + subnet_bits(azs))
+
+
+def subnet_bits(azs: int) -> int:
+    """Bits a VPC CIDR gives up to hold one subnet per AZ: 2 AZs 1, 3-4 AZs 2, 5-6 AZs 3."""
+    return max(1, (azs - 1).bit_length())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -11,6 +12,8 @@ from aws_cdk import Token
 
 #: How CDK encodes tokens in strings, in one-element string lists, and as numbers (doubles near -1.888e+289).
 _STRING_TOKEN, _LIST_TOKEN, _NUMBER_TOKENS_BELOW = "${Token[", "#{Token[", -1e288
+#: A URI where a key prefix belongs.
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def is_token(value: Any) -> bool:
@@ -24,7 +27,8 @@ def is_token(value: Any) -> bool:
     if isinstance(value, str):
         return _STRING_TOKEN in value
     if isinstance(value, float):
-        return value < _NUMBER_TOKENS_BELOW and bool(Token.is_unresolved(value))
+        # Never send NaN or an infinity to jsii: its JSON has no such numbers and the kernel dies.
+        return math.isfinite(value) and value < _NUMBER_TOKENS_BELOW and bool(Token.is_unresolved(value))
     if isinstance(value, list):
         return len(value) == 1 and isinstance(value[0], str) and _LIST_TOKEN in value[0]
     return False
@@ -86,6 +90,31 @@ class PropsErrors:
             self.add(field, value, allowed)
             return
         self.check(min_prefix <= net.prefixlen <= max_prefix, field, value, allowed)
+
+    def s3_prefix(self, field: str, value: Any) -> None:
+        """Require a key prefix inside a bucket: not an ``s3://`` URI, not starting with ``/``.
+
+        The bucket is passed on its own (an ``s3.IBucket``); a URI here would render as
+        ``s3://bucket/s3://...`` and be granted in IAM as such.
+        """
+        if is_token(value) or not isinstance(value, str):
+            return
+        if _URI.match(value):
+            self.add(
+                field,
+                value,
+                "a key prefix inside the bucket such as 'raw/'; pass the bucket and the prefix apart, not an "
+                f"{value.split(':', 1)[0]}:// URI",
+            )
+        elif value.startswith("/"):
+            self.add(field, value, "a key prefix without a leading '/', such as 'raw/'")
+
+    def finite(self, field: str, value: Any) -> None:
+        """Require a finite number (NaN and infinities never reach jsii, where they would break the kernel)."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.add(field, value, "a finite number")
+        elif isinstance(value, float) and not math.isfinite(value):
+            self.add(field, value, "a finite number (not NaN or an infinity)")
 
     def raise_if_any(self) -> None:
         """Raise one ``ValueError`` listing every recorded problem."""

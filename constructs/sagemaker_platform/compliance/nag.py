@@ -17,7 +17,7 @@ from cdk_nag import (
 from constructs import IConstruct, IValidation
 
 #: Names of the packs ``add_nag_packs`` registers, as they appear in validation reports.
-NAG_PACK_NAMES = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "SageMakerPlatform")
+NAG_PACK_NAMES = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "SageMakerPlatform", "SageMakerPlatform-Schemas")
 #: The cfn-guard plugin's name in validation reports; acknowledge its findings as
 #: ``"cdk-validator-cfnguard::<guard rule name>"``, the ID its report prints.
 CFN_GUARD_PLUGIN = "cdk-validator-cfnguard"
@@ -49,6 +49,7 @@ def add_nag_packs(
     access-log bucket), each with its reason.
     """
     # Imported here: the feature store package imports this one (acknowledgment helpers).
+    from sagemaker_platform.compliance.schemas import ResourceSchemaChecks
     from sagemaker_platform.featurestore.compliance import FeatureStoreChecks
 
     Validations.of(scope).add_plugins(
@@ -56,8 +57,10 @@ def add_nag_packs(
         AwsSolutionsChecks(scope, verbose=verbose, write_suppressions_to_cloud_formation=audit_trail),
         HIPAASecurityChecks(scope, verbose=verbose),
         NIST80053R5Checks(scope, verbose=verbose),
-        # Our own rules, where cdk-nag has none (SageMakerPlatform-FS1: feature store encryption).
+        # Our own rules, where cdk-nag has none (SageMakerPlatform-FS1: feature store encryption;
+        # SageMakerPlatform-CFN1: SageMaker resources against CloudFormation's schemas).
         FeatureStoreChecks(),
+        ResourceSchemaChecks(),
     )
     if control_tower:
         Validations.of(scope).add_plugins(_control_tower_rules())

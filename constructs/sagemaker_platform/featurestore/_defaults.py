@@ -15,7 +15,6 @@ MAX_FEATURES = 2500
 #: FeatureName "cannot be any of the following: is_deleted, write_time, api_invocation_time".
 RESERVED_FEATURE_NAMES = ("is_deleted", "write_time", "api_invocation_time")
 #: Description: maxLength 128 (resource schema).
-DESCRIPTION_MAX_LENGTH = 128
 #: ThroughputConfig.Provisioned*CapacityUnits: minimum 0, maximum 10,000,000 (resource schema).
 MAX_CAPACITY_UNITS = 10_000_000
 #: Vector collections: "The max dimension limit is 8192" (Feature Store collection types guide).

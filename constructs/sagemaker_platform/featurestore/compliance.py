@@ -22,16 +22,15 @@ from aws_cdk import (
     PolicyViolatingResource,
     PolicyViolation,
     Stack,
-    Validations,
 )
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import IConstruct
 
-PACK_NAME = "SageMakerPlatform"
+from sagemaker_platform.compliance.acknowledged import PACK_NAME, is_acknowledged
+
 RULE_ID = f"{PACK_NAME}-FS1"
 FEATURE_GROUP_TYPE = "AWS::SageMaker::FeatureGroup"
 _AWS_MANAGED_ALIAS = re.compile(r"(^|:)alias/aws/")
-_UNQUALIFY = re.compile(rf"^(annotation|{re.escape(PACK_NAME)})::", re.IGNORECASE)
 _EXPLANATION = (
     "Without a KmsKeyId Feature Store encrypts with an AWS owned key, and an alias/aws/* key is AWS "
     "managed: neither can be rotated, disabled, audited or restricted by a key policy you control."
@@ -133,7 +132,7 @@ class FeatureStoreChecks:
                 locations.setdefault(finding.logical_id, []).append(finding.location)
             for logical_id, paths in locations.items():
                 construct = constructs.get((Path(template_path).name, logical_id))
-                if construct is not None and _acknowledged(construct, RULE_ID):
+                if construct is not None and is_acknowledged(construct, RULE_ID):
                     continue
                 resources.append(
                     PolicyViolatingResource(
@@ -167,20 +166,3 @@ def _feature_group_constructs(app: IConstruct) -> dict[tuple[str, str], IConstru
             stack = Stack.of(node)
             found[(stack.template_file, str(stack.resolve(node.logical_id)))] = node
     return found
-
-
-def _acknowledged(construct: IConstruct, rule_id: str) -> bool:
-    # Like cdk-nag: an acknowledgment on the resource or any of its parents, whatever prefix CDK
-    # recorded it under ('annotation::' before aws-cdk-lib 2.262.1, 'Annotation::' since, or the
-    # 'SageMakerPlatform::' that CDK's report suggests).
-    current: IConstruct | None = construct
-    while current is not None:
-        for entry in current.node.metadata:
-            if (
-                entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY
-                and isinstance(entry.data, dict)
-                and rule_id in {_UNQUALIFY.sub("", k) for k in entry.data}
-            ):
-                return True
-        current = current.node.scope
-    return False

@@ -11,6 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from sagemaker_platform import _defaults as _platform_defaults
+from sagemaker_platform._constraints import api
 from sagemaker_platform._validation import PropsErrors, is_token
 from sagemaker_platform.featurestore import _defaults
 from sagemaker_platform.featurestore.features import CollectionType, Feature, FeatureType, check_name
@@ -128,12 +129,7 @@ class FeatureGroupProps:
         self._check_offline(errors)
         self._check_throughput(errors)
         if self.description is not None:
-            errors.check(
-                len(self.description) <= _defaults.DESCRIPTION_MAX_LENGTH,
-                "description",
-                self.description,
-                f"at most {_defaults.DESCRIPTION_MAX_LENGTH} characters",
-            )
+            api.check_field(errors, "description", self.description, "CreateFeatureGroup", "Description")
         errors.raise_if_any()
 
     @property
@@ -225,7 +221,10 @@ class FeatureGroupProps:
             )
 
     def _check_offline(self, errors: PropsErrors) -> None:
+        before = len(errors.problems)
         if self.offline_store_prefix is not None:
+            errors.s3_prefix("offline_store_prefix", self.offline_store_prefix)
+        if self.offline_store_prefix is not None and len(errors.problems) == before:
             errors.pattern(
                 "offline_store_prefix",
                 self.offline_store_prefix,

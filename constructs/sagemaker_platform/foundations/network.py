@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -54,8 +55,9 @@ class IsolatedNetworkProps:
     #: Explicit AZs (required for stacks with a concrete account, to avoid context lookups).
     #: Default: the first ``max_azs`` AZs of the region, resolved at deploy time.
     availability_zones: Sequence[str] | None = None
-    #: Size of each isolated subnet. Default: /20 (4,091 addresses per AZ).
-    subnet_cidr_mask: int = 20
+    #: Size of each isolated subnet (17-28); one per AZ must fit in ``cidr``. Default: /20 (4,091
+    #: addresses per AZ), or the largest that fits in a smaller VPC (a /24 over 2 AZs: /25).
+    subnet_cidr_mask: int | None = None
     #: Interface endpoints by short name (see ``KNOWN_INTERFACE_ENDPOINTS``).
     #: Default: SageMaker API/runtime/feature store, STS, logs, monitoring, ECR, KMS, states, events.
     interface_endpoints: Sequence[str] = field(default_factory=lambda: _defaults.DEFAULT_INTERFACE_ENDPOINTS)
@@ -85,14 +87,18 @@ class IsolatedNetworkProps:
                     r"[a-z]{2}(-gov)?-[a-z]+-\d[a-z]",
                     "availability zone names such as 'eu-west-1a'",
                 )
-        errors.int_range("subnet_cidr_mask", self.subnet_cidr_mask, 17, 28)
-        if "/" in self.cidr and self.cidr.split("/")[1].isdigit():
-            prefix = int(self.cidr.split("/")[1])
+        if self.subnet_cidr_mask is not None:
+            errors.int_range("subnet_cidr_mask", self.subnet_cidr_mask, 17, 28)
+        prefix = _prefix_length(self.cidr)
+        if prefix is not None and self.vpc is None and isinstance(self.max_azs, int):
+            count = len(self.availability_zones) if self.availability_zones is not None else self.max_azs
+            mask = self.effective_subnet_mask
+            fits = _defaults.subnet_bits(count)
             errors.check(
-                self.subnet_cidr_mask > prefix,
+                not isinstance(mask, int) or mask >= prefix + fits,
                 "subnet_cidr_mask",
-                self.subnet_cidr_mask,
-                f"a mask longer than the VPC's /{prefix}",
+                mask,
+                f"a mask of at least /{prefix + fits} so that {count} subnets (one per AZ) fit in {self.cidr}",
             )
         unknown = [e for e in self.interface_endpoints if e not in _defaults.KNOWN_INTERFACE_ENDPOINTS]
         errors.check(
@@ -119,6 +125,21 @@ class IsolatedNetworkProps:
                 "None when an existing vpc is given",
             )
         errors.raise_if_any()
+
+    @property
+    def effective_subnet_mask(self) -> int:
+        """``subnet_cidr_mask``, or the default for ``cidr`` and the number of AZs."""
+        if self.subnet_cidr_mask is not None:
+            return self.subnet_cidr_mask
+        azs = len(self.availability_zones) if self.availability_zones is not None else self.max_azs
+        return _defaults.subnet_mask(_prefix_length(self.cidr) or 16, azs)
+
+
+def _prefix_length(cidr: str) -> int | None:
+    try:
+        return ipaddress.IPv4Network(cidr, strict=True).prefixlen
+    except (ValueError, TypeError):
+        return None
 
 
 class IsolatedNetwork(Construct):
@@ -215,7 +236,7 @@ class IsolatedNetwork(Construct):
             nat_gateways=0,
             subnet_configuration=[
                 ec2.SubnetConfiguration(
-                    name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=props.subnet_cidr_mask
+                    name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=props.effective_subnet_mask
                 )
             ],
             restrict_default_security_group=True,

@@ -68,7 +68,8 @@ class SageMakerExecutionRoleProps:
     keys: Sequence[kms.IKey] = field(default_factory=tuple)
     #: ECR repositories the role may pull images from. Default: none.
     ecr_repositories: Sequence[ecr.IRepository] = field(default_factory=tuple)
-    #: Log groups (name prefix) the role may write to. Default: ``"/aws/sagemaker/"``, where SageMaker logs.
+    #: Log groups (name prefix, matched as ``<prefix>*``) the role may write to. Default: ``"/aws/sagemaker/"``,
+    #: where SageMaker logs; ``"/aws/sagemaker/TrainingJobs"`` narrows it to training jobs.
     log_group_prefix: str = "/aws/sagemaker/"
     #: VPC whose subnets the role may create SageMaker ENIs in. Default: no VPC access.
     vpc: ec2.IVpc | None = None
@@ -84,8 +85,9 @@ class SageMakerExecutionRoleProps:
         errors.pattern(
             "log_group_prefix",
             self.log_group_prefix,
-            r"/[A-Za-z0-9_./#-]{1,400}/",
-            "a log group name prefix starting and ending with '/', e.g. '/aws/sagemaker/'",
+            r"(?!aws/)[A-Za-z0-9_./#-]{1,511}",
+            "a log group name prefix of 1-511 letters, digits and '_./#-', not starting with 'aws/' (reserved "
+            "by CloudWatch Logs), e.g. '/aws/sagemaker/' or '/aws/sagemaker/TrainingJobs'",
         )
         if self.role_name is not None:
             errors.pattern(

@@ -98,6 +98,11 @@ def check_stringable(values: Mapping[str, Any], field_name: str, errors: PropsEr
             errors.add(f"{field_name}[{key!r}]", value, "a str, int, float or bool")
 
 
+def render_tags(tags: Mapping[str, str]) -> list[dict[str, str]]:
+    """Tags as SageMaker requests take them, sorted by key."""
+    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+
+
 def stringify(values: Mapping[str, Any]) -> dict[str, str]:
     """Render checked values as SageMaker expects: booleans as 'true'/'false', sorted by key."""
     return {k: ("true" if v else "false") if isinstance(v, bool) else str(v) for k, v in sorted(values.items())}

@@ -9,6 +9,7 @@ from typing import Any
 
 from aws_cdk import aws_s3 as s3
 
+from sagemaker_platform._constraints import api
 from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.jobs.common import (
     JobCompute,
@@ -16,13 +17,16 @@ from sagemaker_platform.jobs.common import (
     check_stringable,
     checked_job_name,
     instance_storage_note,
+    render_tags,
     run_time_job_name,
     stringify,
     volume_key_field,
     warn_notes,
 )
 
-_LOCAL = r"/opt/ml/processing/[A-Za-z0-9._/-]+"
+# SageMaker's documentation of LocalPath: an absolute path that begins with /opt/ml/processing/ (256 at most).
+_LOCAL = r"/opt/ml/processing/[^\x00]{1,237}"
+_LOCAL_RULE = "an absolute path under /opt/ml/processing/, at most 256 characters"
 
 
 class UploadMode(Enum):
@@ -41,8 +45,9 @@ class ProcessingInput:
 
     def __post_init__(self) -> None:
         errors = PropsErrors(f"ProcessingInput({self.name!r})")
-        errors.pattern("name", self.name, r"[A-Za-z0-9._-]{1,64}", "1-64 letters, digits, '.', '_' and '-'")
-        errors.pattern("local_path", self.local_path, _LOCAL, "a path under /opt/ml/processing/")
+        api.check_field(errors, "name", self.name, "CreateProcessingJob", "ProcessingInputs[].InputName")
+        errors.pattern("local_path", self.local_path, _LOCAL, _LOCAL_RULE)
+        errors.s3_prefix("prefix", self.prefix)
         errors.raise_if_any()
 
     def render(self) -> dict[str, Any]:
@@ -70,8 +75,9 @@ class ProcessingOutput:
 
     def __post_init__(self) -> None:
         errors = PropsErrors(f"ProcessingOutput({self.name!r})")
-        errors.pattern("name", self.name, r"[A-Za-z0-9._-]{1,64}", "1-64 letters, digits, '.', '_' and '-'")
-        errors.pattern("local_path", self.local_path, _LOCAL, "a path under /opt/ml/processing/")
+        api.check_field(errors, "name", self.name, "CreateProcessingJob", "ProcessingOutputConfig.Outputs[].OutputName")
+        errors.pattern("local_path", self.local_path, _LOCAL, _LOCAL_RULE)
+        errors.s3_prefix("prefix", self.prefix)
         errors.raise_if_any()
 
     def render(self) -> dict[str, Any]:
@@ -106,28 +112,44 @@ class ProcessingJobSpec:
 
     def __post_init__(self) -> None:
         errors = PropsErrors("ProcessingJobSpec")
+        cluster, app = "ProcessingResources.ClusterConfig", "AppSpecification"
+        api.check_instance_type(errors, "compute.instance_type", self.compute.instance_type, "processing")
         if self.entrypoint is not None:
-            errors.check(
-                1 <= len(self.entrypoint) <= 100,
-                "entrypoint",
-                list(self.entrypoint),
-                "1 to 100 strings, or None for the image's own ENTRYPOINT",
+            api.check_field(
+                errors, "entrypoint", list(self.entrypoint), "CreateProcessingJob", f"{app}.ContainerEntrypoint"
             )
-        errors.check(len(self.arguments) <= 256, "arguments", len(self.arguments), "at most 256 arguments")
-        errors.check(len(self.inputs) <= 10, "inputs", len(self.inputs), "at most 10 inputs")
-        errors.check(len(self.outputs) <= 10, "outputs", len(self.outputs), "at most 10 outputs")
+        if self.arguments:
+            api.check_field(
+                errors, "arguments", list(self.arguments), "CreateProcessingJob", f"{app}.ContainerArguments"
+            )
+        api.check_fields(
+            errors,
+            "CreateProcessingJob",
+            {
+                "image_uri": (f"{app}.ImageUri", self.image_uri),
+                "role_arn": ("RoleArn", self.role_arn),
+                "compute.instance_count": (f"{cluster}.InstanceCount", self.compute.instance_count),
+                "compute.volume_size_gb": (f"{cluster}.VolumeSizeInGB", self.compute.volume_size_gb),
+                "max_runtime_s": ("StoppingCondition.MaxRuntimeInSeconds", self.max_runtime_s),
+                "inputs": ("ProcessingInputs", [i.render() for i in self.inputs]),
+                "outputs": ("ProcessingOutputConfig.Outputs", [o.render() for o in self.outputs]),
+                "environment": ("Environment", stringify(self.environment)),
+                "tags": ("Tags", render_tags(self.tags)),
+            },
+        )
         names = [i.name for i in self.inputs] + [o.name for o in self.outputs]
         errors.check(len(set(names)) == len(names), "inputs/outputs", names, "unique names across inputs and outputs")
         paths = [i.local_path for i in self.inputs] + [o.local_path for o in self.outputs]
         errors.check(len(set(paths)) == len(paths), "local_path", paths, "distinct local paths")
-        errors.int_range("max_runtime_s", self.max_runtime_s, 1, 777_600)
         check_stringable(self.environment, "environment", errors)
         errors.raise_if_any()
 
     def to_request(self, job_name: str) -> dict[str, Any]:
         """The CreateProcessingJob request, as boto3 takes it."""
         warn_notes(self.notes)
-        return {"ProcessingJobName": checked_job_name("ProcessingJobSpec", job_name), **self._request_body()}
+        request = {"ProcessingJobName": checked_job_name("ProcessingJobSpec", job_name), **self._request_body()}
+        api.check_request("ProcessingJobSpec", "CreateProcessingJob", request)
+        return request
 
     def to_state_machine_parameters(self, name_prefix: str) -> dict[str, Any]:
         """The same request for a ``createProcessingJob.sync`` task; the name is made at run time."""
@@ -174,5 +196,5 @@ class ProcessingJobSpec:
         if self.environment:
             body["Environment"] = stringify(self.environment)
         if self.tags:
-            body["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(self.tags.items())]
+            body["Tags"] = render_tags(self.tags)
         return body

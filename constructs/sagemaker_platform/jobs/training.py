@@ -10,13 +10,15 @@ from typing import Any
 
 from aws_cdk import aws_s3 as s3
 
-from sagemaker_platform._validation import PropsErrors, is_token
+from sagemaker_platform._constraints import api
+from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.jobs.common import (
     JobCompute,
     JobSecurity,
     check_stringable,
     checked_job_name,
     instance_storage_note,
+    render_tags,
     run_time_job_name,
     stringify,
     volume_key_field,
@@ -53,13 +55,15 @@ class Channel:
 
     def __post_init__(self) -> None:
         errors = PropsErrors(f"Channel({self.name!r})")
-        errors.pattern("name", self.name, r"[A-Za-z0-9.\-_]{1,64}", "1-64 letters, digits, '.', '-' and '_'")
-        errors.check(
-            is_token(self.prefix) or not self.prefix.startswith("/"),
-            "prefix",
-            self.prefix,
-            "an S3 key prefix without a leading '/'",
+        api.check_fields(
+            errors,
+            "CreateTrainingJob",
+            {
+                "name": ("InputDataConfig[].ChannelName", self.name),
+                **({"content_type": ("InputDataConfig[].ContentType", self.content_type)} if self.content_type else {}),
+            },
         )
+        errors.s3_prefix("prefix", self.prefix)
         if self.input_mode is not InputMode.PIPE:
             errors.check(not self.gzip, "gzip", self.gzip, f"False with input_mode {self.input_mode.value} (Pipe only)")
             errors.check(
@@ -100,13 +104,14 @@ class MetricDefinition:
 
     def __post_init__(self) -> None:
         errors = PropsErrors(f"MetricDefinition({self.name!r})")
-        errors.pattern("name", self.name, r".{1,255}", "1-255 characters")
+        metric = "AlgorithmSpecification.MetricDefinitions[]"
+        api.check_field(errors, "name", self.name, "CreateTrainingJob", f"{metric}.Name")
         try:
             groups = re.compile(self.regex).groups
             errors.check(groups == 1, "regex", self.regex, f"a regex with exactly one capture group (has {groups})")
         except re.error as err:
             errors.add("regex", self.regex, f"a valid regular expression ({err})")
-        errors.check(len(self.regex) <= 500, "regex", self.regex[:40] + "...", "at most 500 characters")
+        api.check_field(errors, "regex", self.regex, "CreateTrainingJob", f"{metric}.Regex")
         errors.raise_if_any()
 
 
@@ -152,7 +157,30 @@ class TrainingJobSpec:
     def __post_init__(self) -> None:
         errors = PropsErrors("TrainingJobSpec")
         names = [c.name for c in self.channels]
-        errors.check(1 <= len(names) <= 20, "channels", len(names), "1 to 20 channels")
+        resources = "ResourceConfig"
+        api.check_instance_type(errors, "compute.instance_type", self.compute.instance_type, "training")
+        api.check_fields(
+            errors,
+            "CreateTrainingJob",
+            {
+                "image_uri": ("AlgorithmSpecification.TrainingImage", self.image_uri),
+                "role_arn": ("RoleArn", self.role_arn),
+                "compute.instance_count": (f"{resources}.InstanceCount", self.compute.instance_count),
+                "compute.volume_size_gb": (f"{resources}.VolumeSizeInGB", self.compute.volume_size_gb),
+                "channels": ("InputDataConfig", [{"ChannelName": n, "DataSource": {}} for n in names]),
+                "hyperparameters": ("HyperParameters", stringify(self.hyperparameters)),
+                "environment": ("Environment", stringify(self.environment)),
+                "tags": ("Tags", render_tags(self.tags)),
+                **(
+                    {"retry_attempts": ("RetryStrategy.MaximumRetryAttempts", self.retry_attempts)}
+                    if self.retry_attempts is not None
+                    else {}
+                ),
+            },
+        )
+        errors.s3_prefix("output_prefix", self.output_prefix)
+        if self.spot is not None:
+            errors.s3_prefix("spot.checkpoint_prefix", self.spot.checkpoint_prefix)
         errors.check(len(set(names)) == len(names), "channels", names, "unique channel names")
         metric_names = [m.name for m in self.metric_definitions]
         errors.check(len(metric_names) <= 40, "metric_definitions", len(metric_names), "at most 40 metrics")
@@ -181,12 +209,8 @@ class TrainingJobSpec:
                 "a security group allowing traffic from itself when instance_count > 1 "
                 "(JobNetwork.from_isolated_network provides one)",
             )
-        if self.retry_attempts is not None:
-            errors.int_range("retry_attempts", self.retry_attempts, 1, 30)
-        errors.check(len(self.hyperparameters) <= 100, "hyperparameters", len(self.hyperparameters), "at most 100")
         check_stringable(self.hyperparameters, "hyperparameters", errors)
         check_stringable(self.environment, "environment", errors)
-        errors.check(len(self.tags) <= 50, "tags", len(self.tags), "at most 50 tags")
         errors.raise_if_any()
 
     def to_request(self, job_name: str) -> dict[str, Any]:
@@ -195,7 +219,9 @@ class TrainingJobSpec:
         if "CheckpointConfig" in body:
             body["CheckpointConfig"]["S3Uri"] = self._checkpoints() + f"{job_name}/"
         warn_notes(self.notes)
-        return {"TrainingJobName": checked_job_name("TrainingJobSpec", job_name), **body}
+        request = {"TrainingJobName": checked_job_name("TrainingJobSpec", job_name), **body}
+        api.check_request("TrainingJobSpec", "CreateTrainingJob", request)
+        return request
 
     def to_state_machine_parameters(self, name_prefix: str) -> dict[str, Any]:
         """The same request for a ``createTrainingJob.sync`` task; the name is made at run time."""
@@ -256,5 +282,5 @@ class TrainingJobSpec:
         if self.retry_attempts is not None:
             body["RetryStrategy"] = {"MaximumRetryAttempts": self.retry_attempts}
         if self.tags:
-            body["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(self.tags.items())]
+            body["Tags"] = render_tags(self.tags)
         return body

@@ -9,6 +9,7 @@ from typing import Any
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
+from sagemaker_platform._constraints import api
 from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.jobs.common import (
     JobCompute,
@@ -60,19 +61,29 @@ class TransformJobSpec:
 
     def __post_init__(self) -> None:
         errors = PropsErrors("TransformJobSpec")
-        errors.one_of("batch_strategy", self.batch_strategy, ["MultiRecord", "SingleRecord"])
+        api.check_instance_type(errors, "compute.instance_type", self.compute.instance_type, "transform")
+        api.check_fields(
+            errors,
+            "CreateTransformJob",
+            {
+                "model_name": ("ModelName", self.model_name),
+                "content_type": ("TransformInput.ContentType", self.content_type),
+                "batch_strategy": ("BatchStrategy", self.batch_strategy),
+                "compute.instance_count": ("TransformResources.InstanceCount", self.compute.instance_count),
+            },
+        )
+        # SageMaker's documented limit (the API model has only a minimum): 100 MB per mini-batch.
         errors.int_range("max_payload_mb", self.max_payload_mb, 0, 100)
         if self.max_concurrent_transforms is not None:
             errors.int_range("max_concurrent_transforms", self.max_concurrent_transforms, 1)
         for name in ("input_filter", "output_filter"):
             value = getattr(self, name)
             if value is not None:
-                errors.check(
-                    value.startswith("$") and len(value) <= 63,
-                    name,
-                    value,
-                    "a JSONPath expression starting with '$', at most 63 characters",
-                )
+                errors.check(value.startswith("$"), name, value, "a JSONPath expression starting with '$'")
+                path = "DataProcessing." + ("InputFilter" if name == "input_filter" else "OutputFilter")
+                api.check_field(errors, name, value, "CreateTransformJob", path)
+        errors.s3_prefix("input_prefix", self.input_prefix)
+        errors.s3_prefix("output_prefix", self.output_prefix)
         if self.join_source is JoinSource.INPUT:
             errors.check(
                 self.split_type is not SplitType.NONE,
@@ -85,7 +96,9 @@ class TransformJobSpec:
     def to_request(self, job_name: str) -> dict[str, Any]:
         """The CreateTransformJob request, as boto3 takes it."""
         warn_notes(self.notes)
-        return {"TransformJobName": checked_job_name("TransformJobSpec", job_name), **self._request_body()}
+        request = {"TransformJobName": checked_job_name("TransformJobSpec", job_name), **self._request_body()}
+        api.check_request("TransformJobSpec", "CreateTransformJob", request)
+        return request
 
     def to_state_machine_parameters(self, name_prefix: str) -> dict[str, Any]:
         """The same request for a ``createTransformJob.sync`` task (name made at run time)."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from sagemaker_platform._constraints import api
 from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.jobs.common import checked_job_name, run_time_job_name, warn_notes
 from sagemaker_platform.jobs.training import TrainingJobSpec
@@ -125,10 +126,12 @@ class TuningJobSpec:
     def to_request(self, job_name: str) -> dict[str, Any]:
         """The CreateHyperParameterTuningJob request, as boto3 takes it."""
         warn_notes(self.notes)
-        return {
+        request = {
             "HyperParameterTuningJobName": checked_job_name("TuningJobSpec", job_name, max_length=32),
             **self._request_body(),
         }
+        api.check_request("TuningJobSpec", "CreateHyperParameterTuningJob", request)
+        return request
 
     def to_state_machine_parameters(self, name_prefix: str) -> dict[str, Any]:
         """The same request for a ``createHyperParameterTuningJob.sync`` task (name made at run time).

@@ -15,13 +15,13 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from sagemaker_platform._constraints import api
 from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.foundations.network import IsolatedNetwork
 from sagemaker_platform.foundations.roles import BucketAccess, SageMakerExecutionRole, SageMakerExecutionRoleProps
 from sagemaker_platform.jobs.common import instance_storage_note
 from sagemaker_platform.observability import _defaults
 from sagemaker_platform.observability.alarm_factory import AlarmFactory, Thresholds, TieredAlarms
-from sagemaker_platform.observability.instances import instance_family
 from sagemaker_platform.observability.metrics import DataQualityMetrics
 from sagemaker_platform.observability.schedule import MonitoringCadence
 from sagemaker_platform.serving.image import ModelImage
@@ -102,14 +102,18 @@ class DataQualityMonitorProps:
             errors.pattern(f"drift_features[{i}]", feature, _FEATURE, "1-200 letters, digits, '_', '.' and '-'")
         self.drift_thresholds.check(errors, self.alarms.defaults, "drift_thresholds.")
         self.missing_runs.check(errors, self.alarms.defaults, "missing_runs.")
-        errors.check(
-            instance_family(self.instance_type) is not None,
-            "instance_type",
-            self.instance_type,
-            "an instance type like 'ml.m5.xlarge'",
+        # Monitoring jobs run on processing instances (MonitoringClusterConfig.InstanceType).
+        api.check_instance_type(errors, "instance_type", self.instance_type, "processing")
+        cluster = "JobResources.ClusterConfig"
+        api.check_fields(
+            errors,
+            "CreateDataQualityJobDefinition",
+            {
+                "instance_count": (f"{cluster}.InstanceCount", self.instance_count),
+                "volume_size_gb": (f"{cluster}.VolumeSizeInGB", self.volume_size_gb),
+            },
         )
-        errors.int_range("instance_count", self.instance_count, 1, 100)
-        errors.int_range("volume_size_gb", self.volume_size_gb, 1, 16384)
+        errors.s3_prefix("output_prefix", self.output_prefix)
         errors.int_range("max_runtime_s", self.max_runtime_s, 1, self.cadence.interval_hours * 3600)
         errors.pattern("schedule_name", self.resolved_schedule_name, NAME_PATTERN, NAME_RULE)
         errors.raise_if_any()

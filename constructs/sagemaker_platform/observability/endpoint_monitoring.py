@@ -71,9 +71,9 @@ class EndpointMonitoringProps:
         errors = PropsErrors("EndpointMonitoringProps")
         errors.pattern("endpoint_name", self.endpoint_name, NAME_PATTERN, NAME_RULE)
         errors.check(1 <= len(self.variants) <= 10, "variants", len(self.variants), "1 to 10 production variants")
-        names = [v.variant_name.lower() for v in self.variants]
+        names = [v.variant_name for v in self.variants]
         dupes = sorted({n for n in names if names.count(n) > 1})
-        errors.check(not dupes, "variants[*].variant_name", dupes, "unique names (case-insensitive)")
+        errors.check(not dupes, "variants[*].variant_name", dupes, "unique names (variant names are case-sensitive)")
         for i, variant in enumerate(self.variants):
             variant.check(errors, f"variants[{i}]")
         if self.asynchronous:

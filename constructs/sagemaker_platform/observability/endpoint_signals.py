@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 
 from aws_cdk import aws_cloudwatch as cw
 
+from sagemaker_platform._constraints import api
 from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.observability import _defaults
 from sagemaker_platform.observability.alarm_factory import Thresholds
-from sagemaker_platform.observability.instances import gpu_count, has_nvidia_gpu, instance_family, vcpu_count
+from sagemaker_platform.observability.instances import gpu_count, has_nvidia_gpu, vcpu_count
 from sagemaker_platform.observability.metrics import EndpointMetrics
 from sagemaker_platform.serving.model import NAME_PATTERN, NAME_RULE
 
@@ -155,12 +156,7 @@ class MonitoredVariant:
                 "None for a serverless variant (it has no instances)",
             )
         elif self.instance_type is not None:
-            errors.check(
-                instance_family(self.instance_type) is not None,
-                f"{field_name}.instance_type",
-                self.instance_type,
-                "an instance type like 'ml.m5.large' (ml.<family>.<size>)",
-            )
+            api.check_instance_type(errors, f"{field_name}.instance_type", self.instance_type, "hosting")
         if self.vcpus is not None:
             errors.int_range(f"{field_name}.vcpus", self.vcpus, 1)
         if self.gpus is not None:

@@ -38,6 +38,17 @@ from sagemaker_platform.pipelines.targets import BatchTransform
 _APPROVAL = ("PendingManualApproval", "Approved")
 #: The longest job suffix is "-train": a 14-character prefix keeps job names within SageMaker's limits.
 _PREFIX = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,13}")
+# EventBridge's schedule grammar: rate(1 unit) / rate(N units), or cron with six fields, one of
+# day-of-month and day-of-week being '?'.
+_F = r"[0-9A-Za-z*,/#LW-]+"
+EVENTBRIDGE_SCHEDULE = (
+    r"rate\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\)"
+    rf"|cron\({_F} {_F} (\? {_F} {_F}|{_F} {_F} \?) {_F}\)"
+)
+EVENTBRIDGE_SCHEDULE_RULE = (
+    "an EventBridge schedule: rate(1 hour), rate(6 hours), or cron(minutes hours day-of-month month "
+    "day-of-week year) with '?' in day-of-month or day-of-week, e.g. cron(0 3 * * ? *)"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +78,8 @@ class QualityGate:
             self.report_key,
             "an S3 key of a JSON file, without a leading '/'",
         )
+        # NaN or an infinity would reach jsii as an invalid JSON number and break the kernel.
+        errors.finite("threshold", self.threshold)
         errors.raise_if_any()
 
 
@@ -154,6 +167,8 @@ class MlPipelineProps:
             )
         if self.deploy_account is not None:
             errors.pattern("deploy_account", self.deploy_account, r"\d{12}", "a 12-digit AWS account ID")
+        if self.schedule is not None:
+            errors.pattern("schedule", self.schedule.expression_string, EVENTBRIDGE_SCHEDULE, EVENTBRIDGE_SCHEDULE_RULE)
         errors.raise_if_any()
 
 

@@ -8,6 +8,8 @@ from aws_cdk import Duration
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from sagemaker_platform._constraints import api
+
 #: Errors worth retrying with backoff: throttling and capacity.
 RETRYABLE = [
     "ThrottlingException",
@@ -51,6 +53,9 @@ class TaskFactory:
         is needed, as SageMaker's answers can be large and state payloads are limited to 256 KB.
         Errors go to ``on_error`` (default: the notification) with the error at ``error_path``.
         """
+        operation = sagemaker_operation(resource)
+        if operation is not None:
+            api.check_request(f"state {name!r}", operation, parameters)
         state: dict[str, Any] = {
             "Type": "Task",
             "Resource": f"arn:{self._partition}:states:::{resource}",
@@ -101,3 +106,17 @@ class TaskFactory:
             result_path=result_path,
             result_selector=result_selector,
         )
+
+
+def sagemaker_operation(resource: str) -> str | None:
+    """The SageMaker API operation a task resource calls, when the constraint table covers it.
+
+    ``sagemaker:createTrainingJob.sync`` and ``aws-sdk:sagemaker:describeTrainingJob`` call
+    ``CreateTrainingJob`` and ``DescribeTrainingJob``; other services are not checked here.
+    """
+    service, _, action = resource.removeprefix("aws-sdk:").partition(":")
+    if service != "sagemaker" or not action:
+        return None
+    operation = action.split(".")[0]
+    operation = operation[0].upper() + operation[1:]
+    return operation if operation in api.operations() else None

@@ -10,6 +10,7 @@ from typing import Any
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 
+from sagemaker_platform._constraints import api
 from sagemaker_platform._validation import PropsErrors, is_token
 from sagemaker_platform.serving.model import NAME_PATTERN, NAME_RULE, Model
 
@@ -19,7 +20,7 @@ _INSTANCE_STORAGE_FAMILIES = re.compile(r".*\d[a-z]*d[a-z]*n?$|g5|g6|g6e|g5g|p4d
 
 
 def has_instance_storage(instance_type: str) -> bool:
-    """True for instance types with NVMe instance storage (``ml.c5d.*``, ``ml.g5.*``, ...)."""
+    """True for instance types with NVMe instance storage (``ml.g4dn.*``, ``ml.g5.*``, ``ml.r5d.*``, ...)."""
     match = INSTANCE_TYPE.fullmatch(instance_type)
     return bool(match and _INSTANCE_STORAGE_FAMILIES.fullmatch(match.group(1)))
 
@@ -81,11 +82,9 @@ class VariantSpec:
     def __post_init__(self) -> None:
         errors = PropsErrors(f"VariantSpec({self.variant_name!r})")
         errors.pattern("variant_name", self.variant_name, NAME_PATTERN, NAME_RULE)
-        errors.check(
-            isinstance(self.initial_weight, int | float) and self.initial_weight >= 0,
-            "initial_weight",
-            self.initial_weight,
-            "a number >= 0",
+        variant = "ProductionVariants[]"
+        api.check_field(
+            errors, "initial_weight", self.initial_weight, "CreateEndpointConfig", f"{variant}.InitialVariantWeight"
         )
         if self.serverless is not None:
             for name in ("instance_type", "initial_instance_count", "volume_size_gb"):
@@ -96,19 +95,15 @@ class VariantSpec:
                     "None with serverless (serverless and instance settings cannot be mixed in a variant)",
                 )
         if self.instance_type is not None:
-            errors.check(
-                bool(INSTANCE_TYPE.fullmatch(self.instance_type)),
-                "instance_type",
-                self.instance_type,
-                "an instance type like 'ml.m5.large' (ml.<family>.<size>)",
-            )
-        if self.initial_instance_count is not None:
-            errors.int_range("initial_instance_count", self.initial_instance_count, 1)
-        if self.volume_size_gb is not None:
-            errors.int_range("volume_size_gb", self.volume_size_gb, 1, 512)
-        for name in ("container_startup_health_check_timeout_s", "model_data_download_timeout_s"):
+            api.check_instance_type(errors, "instance_type", self.instance_type, "hosting")
+        for name, member in (
+            ("initial_instance_count", "InitialInstanceCount"),
+            ("volume_size_gb", "VolumeSizeInGB"),
+            ("container_startup_health_check_timeout_s", "ContainerStartupHealthCheckTimeoutInSeconds"),
+            ("model_data_download_timeout_s", "ModelDataDownloadTimeoutInSeconds"),
+        ):
             if getattr(self, name) is not None:
-                errors.int_range(name, getattr(self, name), 60, 3600)
+                api.check_field(errors, name, getattr(self, name), "CreateEndpointConfig", f"{variant}.{member}")
         errors.raise_if_any()
 
     @property
@@ -206,7 +201,8 @@ def validate_variants(
 ) -> None:
     """Checks across variants: counts, unique names, weights, async/serverless exclusions."""
     errors.check(1 <= len(production) <= 10, "production_variants", len(production), "1 to 10 variants")
-    names = [v.variant_name.lower() for v in (*production, *shadow)]
+    # Variant names are case-sensitive (CloudWatch dimensions and UpdateEndpointWeightsAndCapacities use them as given).
+    names = [v.variant_name for v in (*production, *shadow)]
     dupes = sorted({n for n in names if names.count(n) > 1})
     errors.check(not dupes, "variant_name", dupes, "names unique across production and shadow variants")
     if production:
