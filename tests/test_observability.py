@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Annotations, RemovalPolicy, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -166,7 +166,25 @@ class MonitoredPlatform:
                 **common,
             ),
         )
-        lean = [VariantSpec(variant_name="lean", model=self.model, serverless=ServerlessSettings())]
+        # Serverless Inference refuses VPC configuration and isolation: a model built for it.
+        serverless_model = Model(
+            self.stack,
+            "LeanModel",
+            ModelProps(
+                containers=[
+                    ContainerSpec(
+                        image=self.model.props.containers[0].image,
+                        model_data=ModelArtifact(bucket=self.bucket, key="models/m.tar.gz"),
+                    )
+                ],
+                model_key=self.keys.models,
+                serverless=True,
+            ),
+        )
+        Annotations.of(serverless_model).acknowledge_warning(
+            "sagemaker-platform:model-serverless", "a test endpoint whose model reaches nothing outside SageMaker"
+        )
+        lean = [VariantSpec(variant_name="lean", model=serverless_model, serverless=ServerlessSettings())]
         self.serverless_monitoring = EndpointMonitoring(
             self.stack,
             "LeanMonitoring",

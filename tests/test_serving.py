@@ -69,10 +69,11 @@ class Platform:
                 image=self.image, model_data=ModelArtifact(bucket=self.bucket, key=f"models/{name}/model.tar.gz")
             )
         ]
+        network = None if kwargs.get("serverless") else self.network
         return Model(
             self.stack,
             name,
-            ModelProps(containers=containers, network=self.network, model_key=self.keys.models, **kwargs),
+            ModelProps(containers=containers, network=network, model_key=self.keys.models, **kwargs),
         )
 
     def common(self) -> dict[str, Any]:
@@ -149,7 +150,7 @@ def built(p: Platform) -> Template:
             production_variants=[
                 VariantSpec(
                     variant_name="s",
-                    model=b,
+                    model=p.model("Lean", serverless=True),
                     serverless=ServerlessSettings(memory_size_mb=3072, max_concurrency=20, provisioned_concurrency=2),
                 )
             ],
@@ -201,17 +202,17 @@ def _config(t: Template, prefix: str) -> dict[str, Any]:
 
 
 def test_models_are_network_isolated_in_the_vpc_with_their_own_role(built: Template) -> None:
-    built.all_resources_properties(
-        "AWS::SageMaker::Model",
-        {
-            "EnableNetworkIsolation": True,
-            "VpcConfig": {
-                "SecurityGroupIds": [{"Fn::GetAtt": [Match.string_like_regexp("NetworkJobsSecurityGroup"), "GroupId"]}],
-                "Subnets": Match.any_value(),
-            },
-            "ExecutionRoleArn": {"Fn::GetAtt": [Match.string_like_regexp("Role"), "Arn"]},
-        },
-    )
+    models = built.find_resources("AWS::SageMaker::Model")
+    # Every model but the serverless one (Serverless Inference refuses VPC configuration and isolation).
+    instance_backed = {k: v["Properties"] for k, v in models.items() if not k.startswith("Lean")}
+    assert len(instance_backed) == len(models) - 1 >= 4
+    for name, cfn in instance_backed.items():
+        assert cfn["EnableNetworkIsolation"] is True, name
+        (group,) = cfn["VpcConfig"]["SecurityGroupIds"]
+        assert group["Fn::GetAtt"][0].startswith("NetworkJobsSecurityGroup") and cfn["VpcConfig"]["Subnets"], name
+        assert "Role" in cfn["ExecutionRoleArn"]["Fn::GetAtt"][0], name
+    (lean,) = (v["Properties"] for k, v in models.items() if k.startswith("Lean"))
+    assert lean["EnableNetworkIsolation"] is False and "VpcConfig" not in lean
 
 
 def test_single_container_model_uses_the_digest_and_artifact(built: Template) -> None:
@@ -628,7 +629,7 @@ def test_fails_shadow_with_two_production_variants(p: Platform) -> None:
 
 
 def test_fails_async_with_serverless(p: Platform) -> None:
-    model = p.model("AsyncSl")
+    model = p.model("AsyncSl", serverless=True)
     with pytest.raises(ValueError, match=r"async_inference: got \['s'\]; allowed: no serverless variants"):
         EndpointProps(
             production_variants=[VariantSpec(variant_name="s", model=model, serverless=ServerlessSettings())],
@@ -639,7 +640,7 @@ def test_fails_async_with_serverless(p: Platform) -> None:
 
 
 def test_fails_deployment_guardrails_on_serverless(p: Platform) -> None:
-    model = p.model("SlDeploy")
+    model = p.model("SlDeploy", serverless=True)
     with pytest.raises(ValueError, match=r"deployment: got 'BlueGreenDeployment'; allowed: None for serverless"):
         EndpointProps(
             production_variants=[VariantSpec(variant_name="s", model=model, serverless=ServerlessSettings())],
@@ -855,3 +856,115 @@ def test_every_metric_method_names_its_documented_metric(p: Platform, built: Tem
     assert set(backlog.dimensions) == {"EndpointName"}
     with pytest.raises(ValueError, match=r"metric_name: got 'Latency'; allowed: one of"):
         endpoint.metric("Latency")
+
+
+# --- SageMaker's documented exclusions ---------------------------------------------------------------
+
+
+def test_a_serverless_model_has_no_vpc_and_no_isolation_and_says_so(p: Platform) -> None:
+    from aws_cdk.assertions import Annotations
+
+    model = p.model("ServerlessOnly", serverless=True)
+    cfn = Stack.of(model).resolve(model.resource._cfn_properties)
+    assert "vpcConfig" not in cfn and cfn["enableNetworkIsolation"] is False
+    Annotations.from_stack(p.stack).has_warning(
+        f"/{model.node.path}", Match.string_like_regexp("serverless, so no VPC configuration and no network isolation")
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"network": "net"}, r"network: got 'an IsolatedNetwork'; allowed: None with serverless=True"),
+        ({"containers": 2}, r"containers: got 2; allowed: 1 container with serverless=True"),
+        (
+            {"multi_model": True},
+            r"containers: got 'multi_model=True'; allowed: single-model containers with serverless",
+        ),
+    ],
+    ids=["with-vpc", "inference-pipeline", "multi-model"],
+)
+def test_fails_serverless_models_sagemaker_refuses(p: Platform, kwargs: dict[str, Any], message: str) -> None:
+    multi = kwargs.get("multi_model", False)
+    artifact = ModelArtifact(bucket=p.bucket, key="models/sl/" if multi else "models/sl/model.tar.gz")
+    spec = ContainerSpec(image=p.image, model_data=artifact, multi_model=multi)
+    with pytest.raises(ValueError, match=message):
+        ModelProps(
+            containers=[spec] * kwargs.get("containers", 1),
+            network=p.network if "network" in kwargs else None,
+            model_key=p.keys.models,
+            serverless=True,
+        )
+
+
+def test_fails_model_without_network_unless_serverless(p: Platform) -> None:
+    artifact = ModelArtifact(bucket=p.bucket, key="models/x/model.tar.gz")
+    with pytest.raises(ValueError, match=r"network: got None; allowed: an IsolatedNetwork \(or serverless=True\)"):
+        ModelProps(containers=[ContainerSpec(image=p.image, model_data=artifact)], model_key=p.keys.models)
+
+
+def _serverless_endpoint(p: Platform, name: str, **kwargs: Any) -> EndpointProps:
+    model = kwargs.pop("model", None) or p.model(name, serverless=True)
+    variants = kwargs.pop("production_variants", None) or [
+        VariantSpec(variant_name="s", model=model, serverless=ServerlessSettings())
+    ]
+    return EndpointProps(production_variants=variants, deployment=None, **kwargs, **p.common())
+
+
+def test_fails_serverless_variant_with_a_model_in_the_vpc(p: Platform) -> None:
+    with pytest.raises(ValueError, match=r"VariantSpec\('s'\).model: got 'Serving/InVpc'; allowed: a Model built with "
+                       r"ModelProps\(serverless=True\)"):  # fmt: skip
+        _serverless_endpoint(p, "InVpcUnused", model=p.model("InVpc"))
+
+
+def test_fails_serverless_with_data_capture(p: Platform) -> None:
+    with pytest.raises(ValueError, match=r"data_capture: got 'DataCaptureSettings'; allowed: None with serverless "
+                       r"variants \['s'\] \(Serverless Inference captures no data, so Model Monitor"):  # fmt: skip
+        _serverless_endpoint(p, "SlCapture", data_capture=DataCaptureSettings(bucket=p.bucket))
+
+
+def test_fails_serverless_with_two_variants_or_a_shadow(p: Platform) -> None:
+    model = p.model("SlTwo", serverless=True)
+    two = [VariantSpec(variant_name=n, model=model, serverless=ServerlessSettings()) for n in ("a", "b")]
+    message = r"allowed: exactly one production variant and no shadow variant on a serverless endpoint"
+    with pytest.raises(ValueError, match=message):
+        _serverless_endpoint(p, "SlTwoUnused", production_variants=two)
+    with pytest.raises(ValueError, match=message):
+        _serverless_endpoint(
+            p, "SlShadow", model=model, shadow_variants=[VariantSpec(variant_name="shadow", model=p.model("Real"))]
+        )
+
+
+def test_fails_rolling_deployment_of_a_multi_variant_endpoint(p: Platform) -> None:
+    model = p.model("Rolling")
+    with pytest.raises(ValueError, match=r"deployment: got 'RollingDeployment'; allowed: a BlueGreenDeployment or None "
+                       r"with 2 production variants \(rolling deployments refuse multi-variant endpoints\)"):  # fmt: skip
+        EndpointProps(
+            production_variants=[VariantSpec(variant_name=n, model=model) for n in ("a", "b")],
+            deployment=RollingDeployment(),
+            **p.common(),
+        )
+
+
+def test_a_serverless_endpoint_with_its_own_model_is_accepted_and_rolling_one_variant_too(p: Platform) -> None:
+    assert _serverless_endpoint(p, "SlOk").production_variants[0].serverless is not None
+    model = p.model("RollingOne")
+    EndpointProps(
+        production_variants=[VariantSpec(variant_name="a", model=model)], deployment=RollingDeployment(), **p.common()
+    )
+
+
+def test_inf1_variants_warn_that_guardrails_are_ignored(p: Platform) -> None:
+    from aws_cdk.assertions import Annotations
+
+    Endpoint(
+        p.stack,
+        "Inferentia",
+        EndpointProps(
+            production_variants=[VariantSpec(variant_name="inf", model=p.model("Inf"), instance_type="ml.inf1.xlarge")],
+            **p.common(),
+        ),
+    )
+    Annotations.from_stack(p.stack).has_warning(
+        "/Serving/Inferentia", Match.string_like_regexp(r"\['inf'\] run on Inf1 instances, for which SageMaker ignores")
+    )

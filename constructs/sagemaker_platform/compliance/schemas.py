@@ -1,9 +1,14 @@
-"""``SageMakerPlatform-CFN1``: every SageMaker resource of a template against CloudFormation's schema.
+"""Template-level rules over every SageMaker resource, for L1 code and escape hatches too.
 
-The props of the library's constructs are checked against SageMaker's API model where they are
-given; this rule checks what reaches the template, including L1 resources a user writes and
-escape hatches (property overrides), against the resource schemas cfn-lint bundles. A finding
-names the construct, the property path, the value and what the schema allows.
+* ``SageMakerPlatform-CFN1``: each resource against CloudFormation's schema. The props of the
+  library's constructs are checked against SageMaker's API model where they are given; this rule
+  checks what reaches the template, including L1 resources a user writes and property overrides,
+  against the resource schemas cfn-lint bundles.
+* ``SageMakerPlatform-EX1``: combinations SageMaker documents it refuses (serverless endpoints
+  with VPC models, data capture or several variants; shadow tests on async endpoints; rolling
+  deployments of multi-variant or serverless endpoints; see ``compliance.exclusions``).
+
+A finding names the construct, the property path, the value and what is allowed.
 """
 
 from __future__ import annotations
@@ -25,8 +30,14 @@ from constructs import IConstruct
 
 from sagemaker_platform._constraints import schema
 from sagemaker_platform.compliance.acknowledged import PACK_NAME, is_acknowledged
+from sagemaker_platform.compliance.exclusions import template_exclusion_findings
 
 RULE_ID = f"{PACK_NAME}-CFN1"
+EXCLUSIONS_RULE_ID = f"{PACK_NAME}-EX1"
+_FIXES = {
+    RULE_ID: "Change the value (or the props field it comes from) to one the resource schema allows.",
+    EXCLUSIONS_RULE_ID: "Change the combination to one SageMaker supports (the finding says what is allowed).",
+}
 
 
 def template_findings(template: dict[str, object]) -> list[tuple[str, str, object, str]]:
@@ -43,7 +54,7 @@ def template_findings(template: dict[str, object]) -> list[tuple[str, str, objec
 
 @jsii.implements(IPolicyValidationPlugin)
 class ResourceSchemaChecks:
-    """A validation plugin running ``SageMakerPlatform-CFN1`` over every template (``add_nag_packs`` registers it)."""
+    """Runs ``SageMakerPlatform-CFN1`` and ``SageMakerPlatform-EX1`` over every template (``add_nag_packs`` adds it)."""
 
     @property
     def name(self) -> str:
@@ -51,7 +62,7 @@ class ResourceSchemaChecks:
 
     @property
     def rule_ids(self) -> list[str]:
-        return [RULE_ID]
+        return [RULE_ID, EXCLUSIONS_RULE_ID]
 
     @property
     def version(self) -> str:
@@ -62,16 +73,19 @@ class ResourceSchemaChecks:
         constructs = _sagemaker_resources(app) if app is not None else {}
         violations = []
         for template_path in context.template_paths:
-            for logical_id, path, value, allowed in template_findings(json.loads(Path(template_path).read_text())):
+            template = json.loads(Path(template_path).read_text())
+            findings = [(RULE_ID, *f) for f in template_findings(template)]
+            findings += [(EXCLUSIONS_RULE_ID, *f) for f in template_exclusion_findings(template)]
+            for rule_id, logical_id, path, value, allowed in findings:
                 construct = constructs.get((Path(template_path).name, logical_id))
-                if construct is not None and is_acknowledged(construct, RULE_ID):
+                if construct is not None and is_acknowledged(construct, rule_id):
                     continue
                 where = construct.node.path if construct is not None else logical_id
                 violations.append(
                     PolicyViolation(
-                        rule_name=RULE_ID,
+                        rule_name=rule_id,
                         description=f"{where}: {path or 'Properties'}: got {value!r}; allowed: {allowed}",
-                        fix="Change the value (or the props field it comes from) to one the resource schema allows.",
+                        fix=_FIXES[rule_id],
                         severity="error",
                         violating_resources=[
                             PolicyViolatingResource(

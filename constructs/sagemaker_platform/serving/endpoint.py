@@ -19,6 +19,7 @@ from sagemaker_platform.foundations.roles import BucketAccess
 from sagemaker_platform.serving.alarms import AlarmSettings, make_alarm
 from sagemaker_platform.serving.autoscaling import VariantScaling, async_scale_to_zero
 from sagemaker_platform.serving.deployment import BlueGreenDeployment, RollingDeployment
+from sagemaker_platform.serving.exclusions import check_exclusions, guardrail_fallbacks
 from sagemaker_platform.serving.metrics import async_metric, variant_metric
 from sagemaker_platform.serving.model import NAME_PATTERN, NAME_RULE
 from sagemaker_platform.serving.variants import (
@@ -59,6 +60,7 @@ class EndpointProps:
     def __post_init__(self) -> None:
         errors = PropsErrors("EndpointProps")
         validate_variants(self.production_variants, self.shadow_variants, self.async_inference is not None, errors)
+        check_exclusions(self, errors)
         if self.endpoint_name is not None:
             errors.pattern("endpoint_name", self.endpoint_name, NAME_PATTERN, NAME_RULE)
         if self.deployment is not None:
@@ -121,6 +123,14 @@ class Endpoint(Construct):
                 }
         #: The deployment guardrails as rendered, with their rollback alarms (None without guardrails).
         self.rendered_deployment = deployment
+        fallbacks = guardrail_fallbacks(props.production_variants) if deployment is not None else []
+        if fallbacks:
+            Annotations.of(self).add_warning_v2(
+                "sagemaker-platform:guardrails-ignored",
+                f"Endpoint {construct_id}: variants {fallbacks} run on Inf1 instances, for which SageMaker ignores "
+                "deployment guardrails: an update shifts all traffic at once, with no baking period and no "
+                "auto-rollback.",
+            )
         self.resource = sagemaker.CfnEndpoint(
             self,
             "Resource",
