@@ -231,6 +231,13 @@ def _parse_stage(path: str, item: Any, problems: list[str]) -> StageConfig | Non
         isinstance(prefix_list, str) and re.fullmatch(r"pl-[0-9a-f]{8,17}", prefix_list)
     ):
         bad("s3PrefixListId", "a managed prefix list ID such as 'pl-6da54004'")
+    elif prefix_list is None and account is not None:
+        bad(
+            "s3PrefixListId",
+            f"the S3 prefix list ID of {region} (required when 'account' is set, so the jobs security group's "
+            "HTTPS egress goes to S3 only): aws ec2 describe-managed-prefix-lists --filters "
+            f"Name=prefix-list-name,Values=com.amazonaws.{region}.s3",
+        )
     endpoints = item.get("interfaceEndpoints")
     if endpoints is not None and not (
         isinstance(endpoints, list) and all(e in KNOWN_INTERFACE_ENDPOINTS for e in endpoints)

@@ -47,7 +47,7 @@ from sagemaker_platform.pipelines import (
     ModelReleaseProps,
     QualityGate,
 )
-from tests.harness import make_app
+from tests.harness import S3_PREFIX_LIST, make_app
 
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sm@sha256:" + "c" * 64
 SHAPES = ("register", "release", "tune-transform")
@@ -68,7 +68,13 @@ class PipelineApp:
             "Data",
             SecureBucketProps(encryption_key=keys.data, access_logs_bucket=AccessLogsBucket(s, "Logs").bucket),
         ).bucket
-        net = IsolatedNetwork(s, "Net", IsolatedNetworkProps(flow_logs_key=keys.logs, interface_endpoints=["sts"]))
+        net = IsolatedNetwork(
+            s,
+            "Net",
+            IsolatedNetworkProps(
+                s3_prefix_list_id=S3_PREFIX_LIST, flow_logs_key=keys.logs, interface_endpoints=["sts"]
+            ),
+        )
         role = SageMakerExecutionRole(
             s,
             "JobRole",

@@ -34,11 +34,15 @@ def test_checked_in_table_matches_the_installed_sagemaker_sdk() -> None:
 
 
 def _model_template(env: Environment | None, image: str) -> Template:
-    from tests.harness import make_app
+    from tests.harness import S3_PREFIX_LIST, make_app
 
     stack = Stack(make_app(), "S", env=env)
     keys = PlatformKeys(stack, "Keys", PlatformKeysProps(purposes=(KeyPurpose.LOGS, KeyPurpose.MODELS)))
-    net = IsolatedNetwork(stack, "Net", IsolatedNetworkProps(flow_logs_key=keys.logs, interface_endpoints=["sts"]))
+    net = IsolatedNetwork(
+        stack,
+        "Net",
+        IsolatedNetworkProps(s3_prefix_list_id=S3_PREFIX_LIST, flow_logs_key=keys.logs, interface_endpoints=["sts"]),
+    )
     Model(
         stack,
         "M",

@@ -66,6 +66,11 @@ def test_defaults_apply_to_optional_keys() -> None:
         ),
         (_stages({**GOOD, "s3PrefixListId": "pl-x"}), r"s3PrefixListId': got 'pl-x'"),
         (
+            _stages({**GOOD, "account": "123456789012", "availabilityZones": ["eu-west-1a", "eu-west-1b"]}),
+            r"'sagemaker-platform.stages\[0\].s3PrefixListId': got None; allowed: the S3 prefix list ID of eu-west-1 "
+            r"\(required when 'account' is set",
+        ),
+        (
             _stages({**GOOD, "interfaceEndpoints": ["s3"]}),
             r"interfaceEndpoints': got \['s3'\]; allowed: a list of names from",
         ),
@@ -155,6 +160,7 @@ def test_defaults_apply_to_optional_keys() -> None:
         "bool-max-azs",
         "retention-not-allowed",
         "bad-prefix-list",
+        "account-without-prefix-list",
         "unknown-endpoint",
         "snake-case-key",
         "duplicate-stage",

@@ -23,22 +23,25 @@ from aws_cdk import aws_stepfunctions as sfn
 
 from sagemaker_platform import IsolatedNetworkProps, KeyPurpose, PlatformKeys, PlatformKeysProps
 from sagemaker_platform._constraints import api
+from sagemaker_platform.featurestore.imported import FeatureGroupAttributes
 from sagemaker_platform.jobs import (
     Channel,
     JobCompute,
     MetricDefinition,
     ProcessingInput,
     ProcessingJobSpec,
+    PySparkJob,
     SpotTraining,
     TransformJobSpec,
 )
 from sagemaker_platform.observability import MonitoringCadence
 from sagemaker_platform.pipelines import QualityGate
 from sagemaker_platform.pipelines.tasks import TaskFactory, sagemaker_operation
+from sagemaker_platform.serving.model import ContainerSpec
 from stacks.config import ConfigError, PlatformConfig
 from tests.featurestore.test_bad_input import props as feature_group_props
 from tests.harness import make_app
-from tests.test_jobs import IMAGE, ROLE, Env
+from tests.test_jobs import ACCOUNT, IMAGE, ROLE, Env
 from tests.tools import generate_constraints
 
 # --- the tables ----------------------------------------------------------------------------------
@@ -470,12 +473,17 @@ def test_a_slash_24_vpc_synthesizes_with_subnets_that_fit(outdir: Any) -> None:
         "account": "111111111111",
         "vpcCidr": "10.9.0.0/24",
         "availabilityZones": azs,
+        "s3PrefixListId": "pl-6da54004",
     }
     (stage,) = PlatformConfig.from_context(_stages(raw)).stages
     stack = Stack(make_app(outdir), "Small", env={"account": "111111111111", "region": "eu-west-1"})
     keys = PlatformKeys(stack, "Keys", PlatformKeysProps(purposes=(KeyPurpose.LOGS,)))
     props = IsolatedNetworkProps(
-        flow_logs_key=keys.logs, cidr=stage.vpc_cidr, availability_zones=azs, subnet_cidr_mask=stage.subnet_cidr_mask
+        flow_logs_key=keys.logs,
+        cidr=stage.vpc_cidr,
+        availability_zones=azs,
+        subnet_cidr_mask=stage.subnet_cidr_mask,
+        s3_prefix_list_id=stage.s3_prefix_list_id,
     )
     assert props.effective_subnet_mask == 26
     IsolatedNetwork(stack, "Net", props)
@@ -491,6 +499,131 @@ def test_every_sagemaker_region_is_accepted_in_cdk_json() -> None:
     for region in ("eu-west-1", "us-gov-west-1", "cn-north-1", "ap-southeast-7", "mx-central-1"):
         assert region in api.regions()
         PlatformConfig.from_context(_stages({"name": "dev", "region": region}))
+
+
+# --- ARNs where ARNs are meant, names and URIs where they are meant ------------------------------
+
+_REPO_ARN = "arn:aws:ecr:eu-west-1:123456789012:repository/training"
+_GROUP_ARN = "arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/churn"
+
+
+def _release(**kwargs: Any) -> Any:
+    from aws_cdk import aws_sns as sns
+
+    from sagemaker_platform.pipelines.release import ModelReleaseProps
+
+    topic = sns.Topic.from_topic_arn(_stack(), f"T{len(_stack().node.children)}", "arn:aws:sns:eu-west-1:1:t")
+    base: dict[str, Any] = {
+        "model_package_group_name": "churn",
+        "parameter_name": "/ml/release/churn",
+        "artifacts_bucket": _bucket(),
+        "artifacts_prefix": "models/",
+        "topic": topic,
+        "log_key": _key(),
+    }
+    return ModelReleaseProps(**{**base, **kwargs})
+
+
+def _processing(env: Env, **kwargs: Any) -> Any:
+    return ProcessingJobSpec(
+        **{"image_uri": IMAGE, "role_arn": ROLE, "security": env.security, "entrypoint": ["p"], **kwargs}
+    )
+
+
+_MIXUPS: list[tuple[str, Callable[[Env], Any], str]] = [
+    (
+        "training-image-is-a-repository-arn",
+        lambda e: e.training(image_uri=_REPO_ARN),
+        r"image_uri: got 'arn:aws:ecr:.*'; allowed: an image URI such as .*, not an ARN \(for a repository, use",
+    ),
+    (
+        "processing-image-is-an-s3-uri",
+        lambda e: _processing(e, image_uri="s3://images/processing.tar"),
+        r"image_uri: got 's3://images/processing.tar'; allowed: an image URI .*, not an s3:// URI",
+    ),
+    (
+        "training-image-without-a-registry",
+        lambda e: e.training(image_uri="training:latest"),
+        r"image_uri: got 'training:latest'; allowed: .*: a registry host and a repository",
+    ),
+    (
+        "pyspark-image-is-a-repository-arn",
+        lambda e: PySparkJob(
+            image_uri=_REPO_ARN,
+            role_arn=ROLE,
+            security=e.security,
+            code_bucket=e.bucket,
+            submit_app_key="code/app.py",
+        ),
+        r"PySparkJob is invalid:\n  - image_uri: got 'arn:aws:ecr:",
+    ),
+    (
+        "training-role-is-a-name",
+        lambda e: e.training(role_arn="training"),
+        r"role_arn: got 'training'; allowed: a string of 20 to 2048 characters matching arn:aws",
+    ),
+    (
+        "processing-role-is-a-user-arn",
+        lambda e: _processing(e, role_arn="arn:aws:iam::123456789012:user/ci"),
+        r"role_arn: got 'arn:aws:iam::123456789012:user/ci'; allowed: .*:role/",
+    ),
+    (
+        "transform-model-is-an-arn",
+        lambda e: TransformJobSpec(
+            model_name="arn:aws:sagemaker:eu-west-1:123456789012:model/churn",
+            input_bucket=e.bucket,
+            input_prefix="in/",
+            output_bucket=e.bucket,
+            output_prefix="out/",
+            key=e.key,
+        ).to_request("j"),
+        r"model_name: got 'arn:aws:sagemaker:eu-west-1:123456789012:model/churn'; allowed: a string of 0 to 63",
+    ),
+    (
+        "model-package-is-a-group-arn",
+        lambda e: ContainerSpec(model_package_name=_GROUP_ARN),
+        r"model_package_name: got '.*model-package-group/churn'; allowed: a model package name or versioned ARN",
+    ),
+    (
+        "release-group-is-an-arn",
+        lambda e: _release(model_package_group_name=_GROUP_ARN),
+        r"model_package_group_name: got '.*model-package-group/churn'; allowed: 1-63 letters",
+    ),
+    (
+        "release-bus-is-a-name",
+        lambda e: _release(delivery_event_bus_arn="delivery"),
+        r"delivery_event_bus_arn: got 'delivery'; allowed: an event bus ARN",
+    ),
+    (
+        "release-parameter-is-an-arn",
+        lambda e: _release(parameter_name="arn:aws:ssm:eu-west-1:123456789012:parameter/ml/release"),
+        r"parameter_name: got 'arn:aws:ssm:.*'; allowed: an SSM parameter path",
+    ),
+    (
+        "imported-feature-group-is-an-arn",
+        lambda e: FeatureGroupAttributes(
+            feature_group_name="arn:aws:sagemaker:eu-west-1:123456789012:feature-group/churn"
+        ),
+        r"feature_group_name: got 'arn:aws:sagemaker:.*feature-group/churn'; allowed: 1-64 letters",
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "message"), [(m, msg) for _, m, msg in _MIXUPS], ids=[i for i, _, _ in _MIXUPS])
+def test_fails_an_arn_for_a_name_or_a_name_for_an_arn(env: Env, make: Callable[[Env], Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        make(env)
+
+
+def test_image_uris_names_and_arns_of_every_valid_form_are_accepted(env: Env) -> None:
+    builtin = "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+    private = "10.0.0.5:5000/team/training:1.0"  # a private registry (training in VPC mode)
+    for image in (IMAGE, builtin, private, f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/training:v1"):
+        env.training(image_uri=image).to_request("j")
+    _processing(env, image_uri=builtin).to_request("j")
+    ContainerSpec(model_package_name="churn")
+    ContainerSpec(model_package_name="arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3")
+    _release(delivery_event_bus_arn="arn:aws:events:eu-west-1:111111111111:event-bus/delivery")
 
 
 def test_valid_values_the_old_hand_written_rules_refused() -> None:

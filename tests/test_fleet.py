@@ -43,7 +43,7 @@ from sagemaker_platform.serving import (
     ModelImage,
     RollingDeployment,
 )
-from tests.harness import make_app, run, run_checkov, venv_tool, violations
+from tests.harness import S3_PREFIX_LIST, make_app, run, run_checkov, venv_tool, violations
 
 DIGEST = "sha256:" + "a" * 64
 MAX_TEMPLATE_BYTES = 1_000_000  # CloudFormation: 1 MB per template body (TemplateURL), nested stacks included
@@ -66,7 +66,9 @@ def shared_in(stack: Stack) -> Shared:
         stack, "Models", SecureBucketProps(encryption_key=keys.models, access_logs_bucket=logs.bucket)
     ).bucket
     network = IsolatedNetwork(
-        stack, "Network", IsolatedNetworkProps(flow_logs_key=keys.logs, interface_endpoints=["sts"])
+        stack,
+        "Network",
+        IsolatedNetworkProps(s3_prefix_list_id=S3_PREFIX_LIST, flow_logs_key=keys.logs, interface_endpoints=["sts"]),
     )
     topic = NotificationTopic(stack, "Alerts", NotificationTopicProps(encryption_key=keys.notifications)).topic
     return Shared(keys=keys, bucket=bucket, network=network, topic=topic)

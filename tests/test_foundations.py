@@ -452,7 +452,55 @@ def test_explicit_azs_and_prefix_list_are_used_without_lookups() -> None:
     )
     for sg in _resources(t, "AWS::EC2::SecurityGroup").values():
         assert "0.0.0.0/0" not in str(sg["Properties"].get("SecurityGroupEgress", [])), "prefix list replaces any-IPv4"
+        # Declared inline, so EC2 never gives the group its allow-all default egress.
+        assert sg["Properties"]["SecurityGroupEgress"], sg
     assert "missing" not in str(app.synth().get_stack_artifact(stack.artifact_id).manifest)
+
+
+def _account_bound_network(**props: Any) -> tuple[Stack, IsolatedNetwork]:
+    azs = ["eu-west-1a", "eu-west-1b"]
+    app = make_app(**{"availability-zones:account=123456789012:region=eu-west-1": azs})
+    stack = Stack(app, "Bound", env=Environment(account="123456789012", region="eu-west-1"))
+    keys = PlatformKeys(stack, "Keys", PlatformKeysProps(purposes=(KeyPurpose.LOGS,)))
+    net = IsolatedNetwork(stack, "N", IsolatedNetworkProps(flow_logs_key=keys.logs, availability_zones=azs, **props))
+    return stack, net
+
+
+def test_fails_an_account_bound_network_without_the_s3_prefix_list() -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"s3_prefix_list_id: got None; allowed: the region's S3 prefix list ID, from `aws ec2 "
+        r"describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.eu-west-1.s3 .*"
+        r"\(required in stack Bound, bound to account 123456789012\), or allow_https_to_any_ipv4=True",
+    ):
+        _account_bound_network()
+
+
+def test_an_account_bound_network_may_allow_any_ipv4_https_explicitly_without_a_warning() -> None:
+    stack, _ = _account_bound_network(allow_https_to_any_ipv4=True)
+    t = Template.from_stack(stack)
+    t.has_resource_properties(
+        "AWS::EC2::SecurityGroup",
+        {"SecurityGroupEgress": Match.array_with([Match.object_like({"CidrIp": "0.0.0.0/0", "FromPort": 443})])},
+    )
+    assert not Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("any IPv4"))
+
+
+def test_fails_allow_any_ipv4_with_a_prefix_list() -> None:
+    with pytest.raises(ValueError, match=r"allow_https_to_any_ipv4: got True; allowed: False when s3_prefix_list_id"):
+        IsolatedNetworkProps(flow_logs_key=None, s3_prefix_list_id="pl-6da54004", allow_https_to_any_ipv4=True)  # type: ignore[arg-type]
+
+
+def test_an_environment_agnostic_network_without_a_prefix_list_warns_and_says_how_to_find_it() -> None:
+    stack = Stack(make_app(), "Agnostic")
+    keys = PlatformKeys(stack, "Keys", PlatformKeysProps(purposes=(KeyPurpose.LOGS,)))
+    IsolatedNetwork(stack, "N", IsolatedNetworkProps(flow_logs_key=keys.logs))
+    Annotations.from_stack(stack).has_warning(
+        "/Agnostic/N",
+        Match.string_like_regexp(
+            r"allows HTTPS to any IPv4 address .* give s3_prefix_list_id .*Values=com.amazonaws.<region>.s3"
+        ),
+    )
 
 
 def test_existing_vpc_is_used_as_is() -> None:

@@ -28,7 +28,7 @@ from sagemaker_platform.jobs import (
     ProcessingOutput,
     TrainingJobSpec,
 )
-from tests.harness import SynthResult, make_app
+from tests.harness import S3_PREFIX_LIST, SynthResult, make_app
 
 
 def _template(isolation: bool = True, extra_states: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -39,7 +39,11 @@ def _template(isolation: bool = True, extra_states: list[dict[str, Any]] | None 
         "Data",
         SecureBucketProps(encryption_key=keys.data, access_logs_bucket=AccessLogsBucket(stack, "Logs").bucket),
     ).bucket
-    network = IsolatedNetwork(stack, "Net", IsolatedNetworkProps(flow_logs_key=keys.logs, interface_endpoints=["sts"]))
+    network = IsolatedNetwork(
+        stack,
+        "Net",
+        IsolatedNetworkProps(s3_prefix_list_id=S3_PREFIX_LIST, flow_logs_key=keys.logs, interface_endpoints=["sts"]),
+    )
     role = SageMakerExecutionRole(stack, "Role", SageMakerExecutionRoleProps(description="jobs"))
     security = JobSecurity(
         network=JobNetwork.from_isolated_network(network),
@@ -48,7 +52,7 @@ def _template(isolation: bool = True, extra_states: list[dict[str, Any]] | None 
         network_isolation=isolation,
     )
     train = TrainingJobSpec(
-        image_uri="img",
+        image_uri="123456789012.dkr.ecr.eu-west-1.amazonaws.com/job:1",
         role_arn=role.role_arn,
         security=security,
         output_bucket=bucket,
@@ -56,7 +60,7 @@ def _template(isolation: bool = True, extra_states: list[dict[str, Any]] | None 
         channels=[Channel(name="train", bucket=bucket, prefix="t/")],
     )
     prepare = ProcessingJobSpec(
-        image_uri="img",
+        image_uri="123456789012.dkr.ecr.eu-west-1.amazonaws.com/job:1",
         role_arn=role.role_arn,
         security=security,
         entrypoint=["process"],

@@ -61,7 +61,7 @@ from sagemaker_platform.serving import (
     ServerlessSettings,
     VariantSpec,
 )
-from tests.harness import make_app, run, run_checkov, venv_tool, violations
+from tests.harness import S3_PREFIX_LIST, make_app, run, run_checkov, venv_tool, violations
 
 STACK = "Observability"
 
@@ -81,7 +81,11 @@ class MonitoredPlatform:
             ),
         ).bucket
         self.network = IsolatedNetwork(
-            s, "Network", IsolatedNetworkProps(flow_logs_key=self.keys.logs, interface_endpoints=["sts"])
+            s,
+            "Network",
+            IsolatedNetworkProps(
+                s3_prefix_list_id=S3_PREFIX_LIST, flow_logs_key=self.keys.logs, interface_endpoints=["sts"]
+            ),
         )
         self.topic = NotificationTopic(
             s, "Alerts", NotificationTopicProps(encryption_key=self.keys.notifications)

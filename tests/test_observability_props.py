@@ -53,7 +53,7 @@ from sagemaker_platform.serving import (
     ModelProps,
     VariantSpec,
 )
-from tests.harness import make_app
+from tests.harness import S3_PREFIX_LIST, make_app
 
 
 class MiniPlatform:
@@ -68,7 +68,9 @@ class MiniPlatform:
             SecureBucketProps(encryption_key=keys.data, access_logs_bucket=AccessLogsBucket(stack, "Logs").bucket),
         ).bucket
         self.network = IsolatedNetwork(
-            stack, "Net", IsolatedNetworkProps(flow_logs_key=keys.logs, interface_endpoints=[])
+            stack,
+            "Net",
+            IsolatedNetworkProps(s3_prefix_list_id=S3_PREFIX_LIST, flow_logs_key=keys.logs, interface_endpoints=[]),
         )
         self.topic = NotificationTopic(stack, "Alerts", NotificationTopicProps(encryption_key=keys.notifications)).topic
         self.factory = AlarmFactory(self.topic)

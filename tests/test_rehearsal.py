@@ -42,7 +42,7 @@ from sagemaker_platform import (
     Thresholds,
     VariantSpec,
 )
-from tests.harness import IN_CI, REPO, make_app, require_tool, synth_reference_app
+from tests.harness import IN_CI, REPO, S3_PREFIX_LIST, make_app, require_tool, synth_reference_app
 from tools.rehearsal.assembly import DockerAsset
 from tools.rehearsal.images import base_images
 from tools.rehearsal.run import Rehearsal, Report
@@ -124,7 +124,9 @@ class DefectsApp:
             base, "Models", SecureBucketProps(encryption_key=keys.models, access_logs_bucket=logs)
         )
         self.data = SecureBucket(base, "Data", SecureBucketProps(encryption_key=keys.data, access_logs_bucket=logs))
-        network = IsolatedNetwork(base, "Net", IsolatedNetworkProps(flow_logs_key=keys.logs))
+        network = IsolatedNetwork(
+            base, "Net", IsolatedNetworkProps(s3_prefix_list_id=S3_PREFIX_LIST, flow_logs_key=keys.logs)
+        )
         topic = NotificationTopic(base, "Alerts", NotificationTopicProps(encryption_key=keys.notifications)).topic
         serving = Stack(self.app, "Serving")
         image = ModelImage.from_asset(REPO / "containers" / "inference")

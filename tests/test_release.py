@@ -33,7 +33,7 @@ from sagemaker_platform import (
     VariantSpec,
     add_nag_packs,
 )
-from tests.harness import REPO, make_app, violations
+from tests.harness import REPO, S3_PREFIX_LIST, make_app, violations
 from tests.pipeline_apps import RELEASE_PARAMETER, PipelineApp
 
 SEED = REPO / "stacks" / "seed" / "model.tar.gz"
@@ -148,7 +148,9 @@ class ServingApp:
         self.models = SecureBucket(
             registry, "Models", SecureBucketProps(encryption_key=keys.models, access_logs_bucket=logs_bucket)
         ).bucket
-        self.network = IsolatedNetwork(registry, "Net", IsolatedNetworkProps(flow_logs_key=keys.logs))
+        self.network = IsolatedNetwork(
+            registry, "Net", IsolatedNetworkProps(s3_prefix_list_id=S3_PREFIX_LIST, flow_logs_key=keys.logs)
+        )
         topic = NotificationTopic(registry, "Alerts", NotificationTopicProps(encryption_key=keys.notifications)).topic
         self.release = ModelRelease(
             registry,
@@ -260,7 +262,9 @@ def test_fails_a_release_served_from_the_stack_that_creates_it(tmp_path: Path) -
     from aws_cdk import aws_ecr as ecr
 
     image = ModelImage.from_ecr_repository(ecr.Repository.from_repository_name(stack, "Repo", "i"), IMAGE_DIGEST)
-    network = IsolatedNetwork(stack, "Net", IsolatedNetworkProps(flow_logs_key=keys.logs))
+    network = IsolatedNetwork(
+        stack, "Net", IsolatedNetworkProps(s3_prefix_list_id=S3_PREFIX_LIST, flow_logs_key=keys.logs)
+    )
     seed = ModelArtifact.from_asset(stack, "Seed", str(SEED))
     with pytest.raises(ValueError, match=r"release: got '/p/q' created in this model's own stack One; allowed: a"):
         Model(

@@ -40,7 +40,7 @@ from sagemaker_platform.serving import (
     has_instance_storage,
     is_burstable,
 )
-from tests.harness import make_app
+from tests.harness import S3_PREFIX_LIST, make_app
 
 
 class Platform:
@@ -55,7 +55,11 @@ class Platform:
             self.stack, "Data", SecureBucketProps(encryption_key=self.keys.data, access_logs_bucket=logs.bucket)
         ).bucket
         self.network = IsolatedNetwork(
-            self.stack, "Network", IsolatedNetworkProps(flow_logs_key=self.keys.logs, interface_endpoints=["sts"])
+            self.stack,
+            "Network",
+            IsolatedNetworkProps(
+                s3_prefix_list_id=S3_PREFIX_LIST, flow_logs_key=self.keys.logs, interface_endpoints=["sts"]
+            ),
         )
         self.topic = NotificationTopic(
             self.stack, "Alerts", NotificationTopicProps(encryption_key=self.keys.notifications)

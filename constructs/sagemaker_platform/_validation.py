@@ -109,6 +109,25 @@ class PropsErrors:
         elif value.startswith("/"):
             self.add(field, value, "a key prefix without a leading '/', such as 'raw/'")
 
+    def image_uri(self, field: str, value: Any) -> None:
+        """Require an image's registry path, not an ARN or an S3 URI (the API's pattern, ``[\\S]+``, takes both).
+
+        SageMaker pulls from ECR (or, for training in VPC mode, a private registry), so the value
+        names a registry host and a repository: ``<account>.dkr.ecr.<region>.amazonaws.com/<repo>``
+        with ``:<tag>`` or ``@sha256:<digest>``. A repository ARN is the usual mix-up.
+        """
+        if is_token(value) or not isinstance(value, str):
+            return
+        allowed = (
+            "an image URI such as '<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>' (or '@sha256:<digest>')"
+        )
+        if value.startswith("arn:"):
+            self.add(field, value, allowed + ", not an ARN (for a repository, use its repository_uri_for_tag())")
+        elif _URI.match(value):
+            self.add(field, value, allowed + f", not an {value.split(':', 1)[0]}:// URI")
+        elif "/" not in value:
+            self.add(field, value, allowed + ": a registry host and a repository (SageMaker has no default registry)")
+
     def finite(self, field: str, value: Any) -> None:
         """Require a finite number (NaN and infinities never reach jsii, where they would break the kernel)."""
         if isinstance(value, bool) or not isinstance(value, int | float):

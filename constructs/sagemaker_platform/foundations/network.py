@@ -6,7 +6,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import CfnResource, RemovalPolicy, Stack
+from aws_cdk import Annotations, CfnResource, RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -61,10 +61,16 @@ class IsolatedNetworkProps:
     #: Interface endpoints by short name (see ``KNOWN_INTERFACE_ENDPOINTS``).
     #: Default: SageMaker API/runtime/feature store, STS, logs, monitoring, ECR, KMS, states, events.
     interface_endpoints: Sequence[str] = field(default_factory=lambda: _defaults.DEFAULT_INTERFACE_ENDPOINTS)
-    #: ID of the region's S3 managed prefix list (``pl-...``); restricts HTTPS egress to S3 to it.
-    #: Default: HTTPS egress to any IPv4 address, which in isolated subnets reaches only the S3
-    #: gateway endpoint (the route tables have no other way out) and the endpoint policy.
+    #: ID of the region's S3 managed prefix list (``pl-...``, the list named ``com.amazonaws.<region>.s3``);
+    #: the jobs security group's HTTPS egress to S3 goes to it only. CloudFormation cannot look the
+    #: ID up, so it is given: required in a stack bound to an account (synth fails without it,
+    #: unless ``allow_https_to_any_ipv4``). Default in an environment-agnostic stack: HTTPS egress to
+    #: any IPv4 address, with a synth warning; in isolated subnets that reaches only the S3 gateway
+    #: endpoint (the route tables have no other way out), under the endpoint's policy.
     s3_prefix_list_id: str | None = None
+    #: Accept HTTPS egress to any IPv4 address from the jobs security group in an account-bound
+    #: stack without ``s3_prefix_list_id`` (no warning either). Default: False.
+    allow_https_to_any_ipv4: bool = False
     #: Default: one year.
     flow_log_retention: logs.RetentionDays = _defaults.LOG_RETENTION
 
@@ -117,6 +123,12 @@ class IsolatedNetworkProps:
                 r"pl-[0-9a-f]{8,17}",
                 "a managed prefix list ID such as 'pl-6da54004'",
             )
+        errors.check(
+            not (self.allow_https_to_any_ipv4 and self.s3_prefix_list_id is not None),
+            "allow_https_to_any_ipv4",
+            True,
+            "False when s3_prefix_list_id is given (egress then goes to the prefix list only)",
+        )
         if self.vpc is not None:
             errors.check(
                 self.availability_zones is None,
@@ -281,12 +293,40 @@ class IsolatedNetwork(Construct):
         if self.props.s3_prefix_list_id:
             s3_peer = ec2.Peer.prefix_list(self.props.s3_prefix_list_id)
             jobs.add_egress_rule(s3_peer, ec2.Port.tcp(443), "HTTPS to S3 through the gateway endpoint")
+            # Every egress rule above is its own resource, so the group itself would declare none, and
+            # EC2 gives a group created without egress rules its allow-all default until CloudFormation
+            # adds the first rule. An inline rule matching no traffic (CDK's own) keeps it declared.
+            jobs.add_egress_rule(
+                ec2.Peer.ipv4("255.255.255.255/32"), ec2.Port.icmp_type_and_code(252, 86), "Disallow all traffic"
+            )
         else:
+            self._check_any_ipv4_egress()
             jobs.add_egress_rule(
                 ec2.Peer.any_ipv4(),
                 ec2.Port.tcp(443),
                 "HTTPS to S3 through the gateway endpoint (no other route exists)",
             )
+
+    def _check_any_ipv4_egress(self) -> None:
+        stack = Stack.of(self)
+        region = "<region>" if Token.is_unresolved(stack.region) else stack.region
+        fix = (
+            "the region's S3 prefix list ID, from `aws ec2 describe-managed-prefix-lists --filters "
+            f"Name=prefix-list-name,Values=com.amazonaws.{region}.s3 --query 'PrefixLists[0].PrefixListId'`"
+        )
+        if self.props.allow_https_to_any_ipv4:
+            return
+        if not Token.is_unresolved(stack.account):
+            raise ValueError(
+                f"IsolatedNetworkProps is invalid:\n  - s3_prefix_list_id: got None; allowed: {fix} (required in "
+                f"stack {stack.stack_name}, bound to account {stack.account}), or allow_https_to_any_ipv4=True"
+            )
+        Annotations.of(self).add_warning_v2(
+            "sagemaker-platform:network-any-ipv4-egress",
+            f"IsolatedNetwork {self.node.id}: the jobs security group allows HTTPS to any IPv4 address (it reaches "
+            f"only the S3 gateway endpoint in these isolated subnets); give s3_prefix_list_id ({fix}) to limit it "
+            "to S3's addresses.",
+        )
 
     def _allow_ecr_layers(self) -> None:
         # ECR serves image layers from an AWS-owned S3 bucket; without this, image pulls fail.

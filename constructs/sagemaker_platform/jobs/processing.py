@@ -112,6 +112,7 @@ class ProcessingJobSpec:
 
     def __post_init__(self) -> None:
         errors = PropsErrors("ProcessingJobSpec")
+        errors.image_uri("image_uri", self.image_uri)
         cluster, app = "ProcessingResources.ClusterConfig", "AppSpecification"
         api.check_instance_type(errors, "compute.instance_type", self.compute.instance_type, "processing")
         if self.entrypoint is not None:

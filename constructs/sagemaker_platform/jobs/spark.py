@@ -55,6 +55,7 @@ class PySparkJob:
 
     def __post_init__(self) -> None:
         errors = PropsErrors("PySparkJob")
+        errors.image_uri("image_uri", self.image_uri)
         errors.check(
             self.submit_app_key.endswith(".py") and not self.submit_app_key.startswith("/"),
             "submit_app_key",

@@ -156,6 +156,7 @@ class TrainingJobSpec:
 
     def __post_init__(self) -> None:
         errors = PropsErrors("TrainingJobSpec")
+        errors.image_uri("image_uri", self.image_uri)
         names = [c.name for c in self.channels]
         resources = "ResourceConfig"
         api.check_instance_type(errors, "compute.instance_type", self.compute.instance_type, "training")

@@ -128,6 +128,7 @@ class MlPipelineProps:
 
     def __post_init__(self) -> None:
         errors = PropsErrors("MlPipelineProps")
+        errors.image_uri("inference_image_uri", self.inference_image_uri)
         bad_prefixes = check_prefixes(self.run_scoped_prefixes)
         errors.check(
             not bad_prefixes,
