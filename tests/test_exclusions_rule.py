@@ -17,6 +17,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 
 from sagemaker_platform.compliance.exclusions import referenced, template_exclusion_findings
 from tests.harness import make_app
+from tests.test_constraints import _schema_plugin
 from tests.test_jobs import IMAGE, ROLE
 
 _VPC = {"SecurityGroupIds": ["sg-0123456789abcdef0"], "Subnets": ["subnet-0123456789abcdef0"]}
@@ -189,9 +190,8 @@ def _user_app(outdir: Any, *, isolated: bool, acknowledge_it: bool = False) -> l
     add_nag_packs(app)
     with contextlib.suppress(RuntimeError):  # ValidationFailed: the report says why
         app.synth()
-    report = json.loads((outdir / "validation-report.json").read_text())
-    plugin = next((p for p in report["pluginReports"] if p["pluginName"] == "SageMakerPlatform-Schemas"), {})
-    return [v for v in plugin.get("violations", []) if v["ruleName"] == "SageMakerPlatform-EX1"]
+    plugin = _schema_plugin(json.loads((outdir / "validation-report.json").read_text()))
+    return [v for v in plugin["violations"] if v["ruleName"] == "SageMakerPlatform-EX1"]
 
 
 def test_fails_a_user_l1_serverless_endpoint_on_an_isolated_model(outdir: Any, tmp_path: Any) -> None:

@@ -308,14 +308,14 @@ class IsolatedNetwork(Construct):
             )
 
     def _check_any_ipv4_egress(self) -> None:
+        if self.props.allow_https_to_any_ipv4:
+            return
         stack = Stack.of(self)
         region = "<region>" if Token.is_unresolved(stack.region) else stack.region
         fix = (
             "the region's S3 prefix list ID, from `aws ec2 describe-managed-prefix-lists --filters "
             f"Name=prefix-list-name,Values=com.amazonaws.{region}.s3 --query 'PrefixLists[0].PrefixListId'`"
         )
-        if self.props.allow_https_to_any_ipv4:
-            return
         if not Token.is_unresolved(stack.account):
             raise ValueError(
                 f"IsolatedNetworkProps is invalid:\n  - s3_prefix_list_id: got None; allowed: {fix} (required in "
