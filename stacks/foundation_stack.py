@@ -61,6 +61,7 @@ class FoundationStack(Stack):
                 flow_log_retention=config.log_retention,
             ),
         )
+        assert self.network.flow_log_group is not None  # the stage's network creates its VPC, with flow logs
         if config.log_retention_days < _CONTROL_TOWER_LOG_DAYS:
             acknowledge(
                 self.network.flow_log_group,

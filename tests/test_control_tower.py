@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import App, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 
 from sagemaker_platform import (
     AccessLogsBucket,
@@ -106,3 +108,26 @@ def test_acknowledge_accepts_the_ids_the_guard_report_prints() -> None:
     )
     with pytest.raises(ValueError, match="rule_ids"):
         acknowledge(group, f"{CFN_GUARD_PLUGIN}::not a rule", reason="a reason long enough to read")
+
+
+def _app_with_findings(*acknowledged: str) -> App:
+    app = make_app()
+    stack = Stack(app, "S")
+    sqs.Queue(stack, "Q", enforce_ssl=True)
+    role = iam.Role(stack, "R", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"]))
+    if acknowledged:
+        acknowledge(stack, *acknowledged, reason="the test acknowledges exactly what the report printed")
+    add_nag_packs(app)
+    return app
+
+
+def test_acknowledge_accepts_the_ids_the_cdk_report_prints() -> None:
+    # Synthesis (and so the CLI) prints "Acknowledge with '<pack>::<rule>[finding]'" under each
+    # finding: exactly those strings, pasted into acknowledge(), must clear the findings.
+    with pytest.raises(RuntimeError, match="ValidationFailed") as failed:
+        _app_with_findings().synth()
+    printed = sorted(set(re.findall(r"Acknowledge with '([^']+)'", str(failed.value))))
+    assert "AwsSolutions::AwsSolutions-IAM5[Resource::*]" in printed, str(failed.value)
+    assert len(printed) == 4 and all("::" in p for p in printed), printed
+    _app_with_findings(*printed).synth()

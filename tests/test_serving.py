@@ -879,7 +879,7 @@ def test_a_serverless_model_has_no_vpc_and_no_isolation_and_says_so(p: Platform)
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"network": "net"}, r"network: got 'an IsolatedNetwork'; allowed: None with serverless=True"),
+        ({"network": "net"}, r"network: got 'a network'; allowed: None with serverless=True"),
         ({"containers": 2}, r"containers: got 2; allowed: 1 container with serverless=True"),
         (
             {"multi_model": True},
@@ -903,7 +903,7 @@ def test_fails_serverless_models_sagemaker_refuses(p: Platform, kwargs: dict[str
 
 def test_fails_model_without_network_unless_serverless(p: Platform) -> None:
     artifact = ModelArtifact(bucket=p.bucket, key="models/x/model.tar.gz")
-    with pytest.raises(ValueError, match=r"network: got None; allowed: an IsolatedNetwork \(or serverless=True\)"):
+    with pytest.raises(ValueError, match=r"network: got None; allowed: an IsolatedNetwork or a JobNetwork \(or serverless=True\)"):
         ModelProps(containers=[ContainerSpec(image=p.image, model_data=artifact)], model_key=p.keys.models)
 
 

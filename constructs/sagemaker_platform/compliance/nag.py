@@ -87,7 +87,9 @@ def acknowledge(scope: IConstruct, *rule_ids: str, reason: str) -> None:
 
     Pass the narrowest scope that owns the finding (the resource, not its stack) and, for rules
     that report several findings on one resource, the finding itself:
-    ``acknowledge(role, "AwsSolutions-IAM5[Resource::*]", reason="...")``.
+    ``acknowledge(role, "AwsSolutions-IAM5[Resource::*]", reason="...")``. The ID may be given as
+    synthesis and ``cdk synth`` print it under the finding ("Acknowledge with
+    'AwsSolutions::AwsSolutions-IAM5[Resource::*]'"), with the pack's name in front, or without it.
     """
     problems = [r for r in rule_ids if not _RULE_ID.fullmatch(r)]
     if not rule_ids or problems:

@@ -9,7 +9,6 @@ from sagemaker_platform.featurestore.compliance import (
 )
 from sagemaker_platform.featurestore.feature_group import FeatureGroup
 from sagemaker_platform.featurestore.features import CollectionType, Feature, FeatureType
-from sagemaker_platform.featurestore.grantee import ManagedPolicyGrantee
 from sagemaker_platform.featurestore.imported import FeatureGroupAttributes, ImportedFeatureGroup
 from sagemaker_platform.featurestore.props import (
     FeatureGroupProps,
@@ -25,6 +24,7 @@ from sagemaker_platform.featurestore.schema import (
     features_from_dataclass,
     features_from_pandas,
 )
+from sagemaker_platform.foundations.grantee import ManagedPolicyGrantee
 
 __all__ = [
     "CollectionType",

@@ -11,8 +11,8 @@ from constructs import Construct
 
 from sagemaker_platform.compliance import acknowledge_wildcard_resources
 from sagemaker_platform.featurestore.alarms import FeatureGroupAlarmProps, make_alarm
-from sagemaker_platform.featurestore.grantee import acknowledgment_scope
 from sagemaker_platform.featurestore.metrics import feature_group_metric
+from sagemaker_platform.foundations.grantee import acknowledgment_scope
 
 _INGEST_ACTIONS = ["sagemaker:PutRecord", "sagemaker:DeleteRecord", "sagemaker:DescribeFeatureGroup"]
 _READ_ACTIONS = ["sagemaker:GetRecord", "sagemaker:BatchGetRecord", "sagemaker:DescribeFeatureGroup"]

@@ -29,6 +29,7 @@ from constructs import Construct, IValidation
 from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.fleet.member import FleetMember
 from sagemaker_platform.foundations.network import IsolatedNetwork
+from sagemaker_platform.foundations.placement import JobNetwork
 from sagemaker_platform.foundations.roles import SageMakerExecutionRole
 from sagemaker_platform.serving.endpoint import Endpoint, EndpointProps
 from sagemaker_platform.serving.model import Model, ModelProps
@@ -53,8 +54,9 @@ class ModelFleetProps:
 
     #: The fleet, in placement order. ``None`` keeps the slot of a retired member (see the module docstring).
     members: Sequence[FleetMember | None]
-    #: Network the models run in.
-    network: IsolatedNetwork
+    #: Network the models run in: the platform's :class:`IsolatedNetwork` or a :class:`JobNetwork`
+    #: of a VPC you bring, with its ``vpc`` (``JobNetwork.from_vpc``).
+    network: IsolatedNetwork | JobNetwork
     #: Key that encrypts model artifacts (every model's role may decrypt with it).
     model_key: kms.IKey
     #: Every alarm of every member notifies this (KMS-encrypted) topic.
@@ -69,6 +71,14 @@ class ModelFleetProps:
     def __post_init__(self) -> None:
         errors = PropsErrors("ModelFleetProps")
         errors.int_range("members_per_stack", self.members_per_stack, 1, MAX_MEMBERS_PER_STACK)
+        if isinstance(self.network, JobNetwork):
+            errors.check(
+                self.network.vpc is not None,
+                "network.vpc",
+                None,
+                "the subnets' VPC (JobNetwork.from_vpc "
+                "sets it): each model's role may create network interfaces in that VPC only",
+            )
         present = [(i, m) for i, m in enumerate(self.members) if m is not None]
         errors.check(
             bool(present), "members", f"{len(present)} members", "at least one FleetMember (None marks a retired slot)"

@@ -1,7 +1,9 @@
 """Foundations: isolated network, KMS keys, secure buckets and execution roles."""
 
 from sagemaker_platform.foundations.encryption import KeyPurpose, PlatformKeys, PlatformKeysProps
+from sagemaker_platform.foundations.grantee import ManagedPolicyGrantee
 from sagemaker_platform.foundations.network import IsolatedNetwork, IsolatedNetworkProps
+from sagemaker_platform.foundations.placement import JobNetwork
 from sagemaker_platform.foundations.roles import (
     BucketAccess,
     SageMakerExecutionRole,
@@ -20,7 +22,9 @@ __all__ = [
     "BucketAccess",
     "IsolatedNetwork",
     "IsolatedNetworkProps",
+    "JobNetwork",
     "KeyPurpose",
+    "ManagedPolicyGrantee",
     "PlatformKeys",
     "PlatformKeysProps",
     "SageMakerExecutionRole",

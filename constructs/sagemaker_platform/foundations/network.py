@@ -43,11 +43,32 @@ _S3_ACTIONS = [
 class IsolatedNetworkProps:
     """Properties of :class:`IsolatedNetwork`."""
 
-    #: Key for the flow-log group (use the platform's logs key).
-    flow_logs_key: kms.IKey
-    #: Use this VPC instead of creating one; its ``PRIVATE_ISOLATED`` subnets host endpoints and jobs.
-    #: Default: a new VPC (``cidr``, ``max_azs`` / ``availability_zones`` apply only then).
+    #: Key for the flow-log group (use the platform's logs key). Required unless ``flow_logs`` is False.
+    flow_logs_key: kms.IKey | None = None
+    #: Use this VPC instead of creating one; its ``PRIVATE_ISOLATED`` subnets host endpoints and jobs
+    #: (an imported VPC needs ``isolated_subnet_ids``, and ``isolated_subnet_route_table_ids`` for the
+    #: S3 gateway endpoint). Default: a new VPC (``cidr``, ``max_azs`` / ``availability_zones`` apply
+    #: only then).
     vpc: ec2.IVpc | None = None
+    #: Add an S3 gateway endpoint (policy: the platform's buckets and ECR's layer bucket). False only
+    #: with an existing ``vpc`` that has one already: its policy must then allow those buckets (synth
+    #: warns). Default: True.
+    s3_gateway_endpoint: bool = True
+    #: Record all traffic in a KMS-encrypted flow-log group. False only with an existing ``vpc``
+    #: whose flow logs are kept elsewhere. Default: True.
+    flow_logs: bool = True
+    #: An existing security group for jobs, models and monitors, used instead of a new one. Its rules
+    #: are yours (nothing is added to it): HTTPS to the interface endpoints and to S3, and all
+    #: traffic within the group for multi-instance jobs. Only with an existing ``vpc``.
+    #: Default: a new self-referencing group with HTTPS egress to the endpoints and S3 only.
+    jobs_security_group: ec2.ISecurityGroup | None = None
+    #: Whether ``jobs_security_group`` allows all traffic from itself (multi-instance training needs
+    #: it). Only with ``jobs_security_group``. Default: False.
+    jobs_security_group_self_referencing: bool = False
+    #: An existing security group for the interface endpoints, used instead of a new one; nothing is
+    #: added to it (allow HTTPS from the jobs group yourself). Only with an existing ``vpc``.
+    #: Default: a new group allowing HTTPS from the jobs group only.
+    endpoints_security_group: ec2.ISecurityGroup | None = None
     #: Default: ``"10.0.0.0/16"``.
     cidr: str = "10.0.0.0/16"
     #: Number of AZs when ``availability_zones`` is not given. Default: 2 (the minimum).
@@ -136,7 +157,61 @@ class IsolatedNetworkProps:
                 self.availability_zones,
                 "None when an existing vpc is given",
             )
+        self._check_optional_parts(errors)
         errors.raise_if_any()
+
+    def _check_optional_parts(self, errors: PropsErrors) -> None:
+        imported = self.vpc is not None
+        # What the network adds may be left out only over a VPC that exists (and has its own).
+        errors.check(
+            imported or self.s3_gateway_endpoint,
+            "s3_gateway_endpoint",
+            False,
+            "True when the network creates its VPC (False only with an existing vpc that has one)",
+        )
+        errors.check(
+            imported or self.flow_logs,
+            "flow_logs",
+            False,
+            "True when the network creates its VPC (False only with an existing vpc logged elsewhere)",
+        )
+        for name in ("jobs_security_group", "endpoints_security_group"):
+            errors.check(
+                imported or getattr(self, name) is None,
+                name,
+                "a security group",
+                "None when the network creates its VPC (an existing group only with an existing vpc)",
+            )
+        if self.flow_logs:
+            errors.check(
+                self.flow_logs_key is not None,
+                "flow_logs_key",
+                None,
+                "a KMS key for the flow-log group (the platform's logs key), or flow_logs=False",
+            )
+        else:
+            errors.check(self.flow_logs_key is None, "flow_logs_key", "a key", "None with flow_logs=False")
+        if self.jobs_security_group is not None:
+            # Egress settings shape the group the network creates; an existing group's rules are its owner's.
+            errors.check(
+                self.s3_prefix_list_id is None,
+                "s3_prefix_list_id",
+                self.s3_prefix_list_id,
+                "None with an existing jobs_security_group (its egress rules are its owner's)",
+            )
+            errors.check(
+                not self.allow_https_to_any_ipv4,
+                "allow_https_to_any_ipv4",
+                True,
+                "False with an existing jobs_security_group (its egress rules are its owner's)",
+            )
+        else:
+            errors.check(
+                not self.jobs_security_group_self_referencing,
+                "jobs_security_group_self_referencing",
+                True,
+                "False unless jobs_security_group is given (the network's own group always is)",
+            )
 
     @property
     def effective_subnet_mask(self) -> int:
@@ -162,6 +237,13 @@ class IsolatedNetwork(Construct):
     reachable only from :attr:`jobs_security_group`; a self-referencing jobs security group with
     no open egress (multi-node training talks to itself); KMS-encrypted flow logs of all traffic;
     and the VPC's default security group stripped of its rules.
+
+    Over an existing VPC (``props.vpc``, e.g. ``ec2.Vpc.from_vpc_attributes`` with its isolated
+    subnets and their route tables), each addition can be left out where the VPC has its own: the
+    S3 gateway endpoint (``s3_gateway_endpoint=False``), flow logs (``flow_logs=False``), the
+    interface endpoints (``interface_endpoints=[]``) and either security group (give yours). A team
+    that wants none of it passes a :class:`JobNetwork` from ``JobNetwork.from_vpc`` to the
+    constructs instead.
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: IsolatedNetworkProps) -> None:
@@ -169,15 +251,17 @@ class IsolatedNetwork(Construct):
         self.props = props
         self.vpc: ec2.IVpc = props.vpc or self._create_vpc(props)
         self.subnet_selection = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+        if props.vpc is not None:
+            self._check_existing_vpc(props)
 
-        self.jobs_security_group = ec2.SecurityGroup(
-            self,
-            "JobsSecurityGroup",
-            vpc=self.vpc,
-            allow_all_outbound=False,
-            description="SageMaker jobs and endpoints: talk to each other and to VPC endpoints only",
+        #: Jobs, models and monitors run in this group: the network's own, or ``props.jobs_security_group``.
+        self.jobs_security_group: ec2.ISecurityGroup = props.jobs_security_group or self._own_jobs_group()
+        #: Whether :attr:`jobs_security_group` allows all traffic from itself (the network's own group does).
+        self.jobs_security_group_self_referencing = (
+            props.jobs_security_group is None or props.jobs_security_group_self_referencing
         )
-        self.endpoints_security_group = ec2.SecurityGroup(
+        #: The interface endpoints' group: the network's own, or ``props.endpoints_security_group``.
+        self.endpoints_security_group: ec2.ISecurityGroup = props.endpoints_security_group or ec2.SecurityGroup(
             self,
             "EndpointsSecurityGroup",
             vpc=self.vpc,
@@ -185,24 +269,21 @@ class IsolatedNetwork(Construct):
             description="Interface VPC endpoints: HTTPS from SageMaker jobs and endpoints only",
         )
         self._wire_security_groups()
-        acknowledge(
-            self.jobs_security_group,
-            "HIPAA.Security-EC2RestrictedCommonPorts",
-            "NIST.800.53.R5-EC2RestrictedCommonPorts",
-            reason="All-port ingress comes only from this same security group: distributed training "
-            "(NCCL, MPI, parameter servers) uses dynamic ports between job instances; nothing else "
-            "can reach them.",
-        )
-        skip_checkov(
-            self.jobs_security_group.node.default_child,  # type: ignore[arg-type]
-            "CKV2_AWS_5",
-            "Attached at run time through the VpcConfig of SageMaker jobs, models and endpoints.",
-        )
 
-        self.s3_endpoint = self.vpc.add_gateway_endpoint(
-            "S3Endpoint", service=ec2.GatewayVpcEndpointAwsService.S3, subnets=[self.subnet_selection]
-        )
-        self._allow_ecr_layers()
+        #: The network's S3 gateway endpoint; None with ``s3_gateway_endpoint=False``.
+        self.s3_endpoint: ec2.GatewayVpcEndpoint | None = None
+        if props.s3_gateway_endpoint:
+            self.s3_endpoint = self.vpc.add_gateway_endpoint(
+                "S3Endpoint", service=ec2.GatewayVpcEndpointAwsService.S3, subnets=[self.subnet_selection]
+            )
+            self._allow_ecr_layers()
+        else:
+            Annotations.of(self).add_warning_v2(
+                "sagemaker-platform:network-existing-s3-endpoint",
+                f"IsolatedNetwork {construct_id}: no S3 gateway endpoint of its own (s3_gateway_endpoint=False); the "
+                "VPC's existing endpoint must allow the platform's buckets and ECR's layer bucket "
+                f"({self._ecr_layer_bucket_objects()}), or jobs cannot read data and images cannot be pulled.",
+            )
         self.interface_endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {}
         for name in props.interface_endpoints:
             self.interface_endpoints[name] = ec2.InterfaceVpcEndpoint(
@@ -215,7 +296,54 @@ class IsolatedNetwork(Construct):
                 open=False,
                 private_dns_enabled=True,
             )
-        self.flow_log_group = self._add_flow_logs(props)
+        #: The flow-log group; None with ``flow_logs=False``.
+        self.flow_log_group: logs.LogGroup | None = self._add_flow_logs(props) if props.flow_logs else None
+
+    def _own_jobs_group(self) -> ec2.SecurityGroup:
+        group = ec2.SecurityGroup(
+            self,
+            "JobsSecurityGroup",
+            vpc=self.vpc,
+            allow_all_outbound=False,
+            description="SageMaker jobs and endpoints: talk to each other and to VPC endpoints only",
+        )
+        acknowledge(
+            group,
+            "HIPAA.Security-EC2RestrictedCommonPorts",
+            "NIST.800.53.R5-EC2RestrictedCommonPorts",
+            reason="All-port ingress comes only from this same security group: distributed training "
+            "(NCCL, MPI, parameter servers) uses dynamic ports between job instances; nothing else "
+            "can reach them.",
+        )
+        skip_checkov(
+            group.node.default_child,  # type: ignore[arg-type]
+            "CKV2_AWS_5",
+            "Attached at run time through the VpcConfig of SageMaker jobs, models and endpoints.",
+        )
+        return group
+
+    def _check_existing_vpc(self, props: IsolatedNetworkProps) -> None:
+        # CDK's own errors here ("CanTGatewayEndpointVpc", "There are no 'Isolated' subnet groups")
+        # name neither the prop nor the fix.
+        errors = PropsErrors("IsolatedNetworkProps")
+        subnets = self.vpc.isolated_subnets
+        errors.check(
+            bool(subnets),
+            "vpc",
+            f"{self.vpc.vpc_id if not Token.is_unresolved(self.vpc.vpc_id) else 'a VPC'} without isolated subnets",
+            "a VPC whose PRIVATE_ISOLATED subnets host the platform (ec2.Vpc.from_vpc_attributes(..., "
+            "isolated_subnet_ids=[...])); for private subnets with a NAT route, use JobNetwork.from_vpc instead",
+        )
+        if subnets and props.s3_gateway_endpoint:
+            missing = [s.subnet_id for s in subnets if not _has_route_table(s)]
+            errors.check(
+                not missing,
+                "vpc",
+                f"isolated subnets without route table IDs ({', '.join(missing)})",
+                "route tables for the S3 gateway endpoint (ec2.Vpc.from_vpc_attributes(..., "
+                "isolated_subnet_route_table_ids=[...])), or s3_gateway_endpoint=False when the VPC has one",
+            )
+        errors.raise_if_any()
 
     @property
     def subnet_ids(self) -> list[str]:
@@ -223,8 +351,17 @@ class IsolatedNetwork(Construct):
         return self.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED).subnet_ids
 
     def allow_bucket(self, bucket: s3.IBucket) -> None:
-        """Let principals of this account reach ``bucket`` through the S3 gateway endpoint."""
+        """Let principals of this account reach ``bucket`` through the S3 gateway endpoint.
+
+        Without an endpoint of the network's own (``s3_gateway_endpoint=False``), the VPC's existing
+        endpoint's policy is its owner's: synth notes the bucket to allow there.
+        """
         account = Stack.of(self).account
+        if self.s3_endpoint is None:
+            Annotations.of(self).add_info(
+                f"IsolatedNetwork {self.node.id}: allow {bucket.node.path} in the VPC's existing S3 endpoint policy."
+            )
+            return
         self.s3_endpoint.add_to_policy(
             iam.PolicyStatement(
                 principals=[iam.AnyPrincipal()],
@@ -285,11 +422,15 @@ class IsolatedNetwork(Construct):
             )
 
     def _wire_security_groups(self) -> None:
+        # Rules go only on the groups this network creates: an existing group's rules are its owner's.
         jobs, endpoints = self.jobs_security_group, self.endpoints_security_group
+        if self.props.endpoints_security_group is None:
+            endpoints.add_ingress_rule(jobs, ec2.Port.tcp(443), "HTTPS from SageMaker jobs and endpoints")
+        if self.props.jobs_security_group is not None:
+            return
         jobs.add_ingress_rule(jobs, ec2.Port.all_traffic(), "Distributed training and multi-container traffic")
         jobs.add_egress_rule(jobs, ec2.Port.all_traffic(), "Distributed training and multi-container traffic")
         jobs.add_egress_rule(endpoints, ec2.Port.tcp(443), "HTTPS to interface VPC endpoints")
-        endpoints.add_ingress_rule(jobs, ec2.Port.tcp(443), "HTTPS from SageMaker jobs and endpoints")
         if self.props.s3_prefix_list_id:
             s3_peer = ec2.Peer.prefix_list(self.props.s3_prefix_list_id)
             jobs.add_egress_rule(s3_peer, ec2.Port.tcp(443), "HTTPS to S3 through the gateway endpoint")
@@ -328,8 +469,14 @@ class IsolatedNetwork(Construct):
             "to S3's addresses.",
         )
 
+    def _ecr_layer_bucket_objects(self) -> str:
+        stack = Stack.of(self)
+        region = "<region>" if Token.is_unresolved(stack.region) else stack.region
+        return f"arn:aws:s3:::prod-{region}-starport-layer-bucket/*"
+
     def _allow_ecr_layers(self) -> None:
         # ECR serves image layers from an AWS-owned S3 bucket; without this, image pulls fail.
+        assert self.s3_endpoint is not None
         region = Stack.of(self).region
         self.s3_endpoint.add_to_policy(
             iam.PolicyStatement(
@@ -340,6 +487,7 @@ class IsolatedNetwork(Construct):
         )
 
     def _add_flow_logs(self, props: IsolatedNetworkProps) -> logs.LogGroup:
+        assert props.flow_logs_key is not None  # IsolatedNetworkProps requires it with flow_logs
         group = logs.LogGroup(
             self,
             "FlowLogGroup",
@@ -381,6 +529,13 @@ class IsolatedNetwork(Construct):
             traffic_type=ec2.FlowLogTrafficType.ALL,
         )
         return group
+
+
+def _has_route_table(subnet: ec2.ISubnet) -> bool:
+    try:  # an imported subnet without a route table ID fails to render it
+        return subnet.route_table.route_table_id is not None
+    except RuntimeError:
+        return False
 
 
 def _endpoint_id(name: str) -> str:

@@ -79,6 +79,10 @@ class SecureBucketProps:
         errors.raise_if_any()
 
 
+#: The feature flag behind server access logs delivered by bucket policy instead of ACL.
+_ACCESS_LOGS_BY_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
+
+
 class SecureBucket(Construct):
     """A bucket for platform data.
 
@@ -97,30 +101,35 @@ class SecureBucket(Construct):
                 f"SecureBucket {construct_id}: removal_policy is not RETAIN; deleting the stack deletes "
                 "the bucket when it is empty.",
             )
-        self.bucket = s3.Bucket(
-            self,
-            "Resource",
-            bucket_name=props.bucket_name,
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=props.encryption_key,
-            bucket_key_enabled=True,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            versioned=True,
-            server_access_logs_bucket=props.access_logs_bucket,
-            server_access_logs_prefix=props.access_logs_prefix or f"{construct_id}/",
-            lifecycle_rules=[
-                *_defaults.bucket_lifecycle_rules(
-                    props.noncurrent_version_expiration_days, props.abort_incomplete_upload_days
-                ),
-                *props.lifecycle_rules,
-            ],
-            removal_policy=props.removal_policy,
-            object_lock_enabled=True if props.object_lock is not None else None,
-            object_lock_default_retention=props.object_lock,
-        )
+        try:
+            self.bucket = s3.Bucket(
+                self,
+                "Resource",
+                bucket_name=props.bucket_name,
+                encryption=s3.BucketEncryption.KMS,
+                encryption_key=props.encryption_key,
+                bucket_key_enabled=True,
+                enforce_ssl=True,
+                minimum_tls_version=1.2,
+                block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+                object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+                versioned=True,
+                server_access_logs_bucket=props.access_logs_bucket,
+                server_access_logs_prefix=props.access_logs_prefix or f"{construct_id}/",
+                lifecycle_rules=[
+                    *_defaults.bucket_lifecycle_rules(
+                        props.noncurrent_version_expiration_days, props.abort_incomplete_upload_days
+                    ),
+                    *props.lifecycle_rules,
+                ],
+                removal_policy=props.removal_policy,
+                object_lock_enabled=True if props.object_lock is not None else None,
+                object_lock_default_retention=props.object_lock,
+            )
+        except RuntimeError as err:
+            if "objectOwnership" not in str(err):
+                raise
+            raise _log_delivery_error(construct_id, props.access_logs_bucket, err) from err
         self._deny_other_encryption()
         acknowledge(
             self.bucket,
@@ -198,6 +207,17 @@ class SecureBucket(Construct):
         )
 
 
+def _log_delivery_error(construct_id: str, target: s3.IBucket, err: RuntimeError) -> ValueError:
+    # CDK grants log delivery by ACL unless the flag is on where the target bucket was defined, and a
+    # target with ACLs disabled then fails with an error naming neither the flag nor the fix.
+    return ValueError(
+        f"SecureBucket {construct_id}: access_logs_bucket: got {target.node.path}, a bucket with ACLs disabled in "
+        f"an app without the feature flag {_ACCESS_LOGS_BY_POLICY!r} ({err}); allowed: an AccessLogsBucket's bucket "
+        f'(it works without the flag), or set "{_ACCESS_LOGS_BY_POLICY}": true in cdk.json\'s "context" (as '
+        "`cdk init` writes it) so log delivery is granted by bucket policy"
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class AccessLogsBucketProps:
     """Properties of :class:`AccessLogsBucket`."""
@@ -222,6 +242,11 @@ class AccessLogsBucket(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, props: AccessLogsBucketProps | None = None) -> None:
         super().__init__(scope, construct_id)
+        # Log delivery must be granted by bucket policy: this bucket enforces bucket-owner object
+        # ownership, which disables ACLs, and CDK grants it by ACL unless this flag (one `cdk init`
+        # writes) is on. Set for this construct's subtree only, so apps whose cdk.json predates the
+        # flag get the same bucket instead of CDK's "objectOwnership must be set" error.
+        self.node.set_context(_ACCESS_LOGS_BY_POLICY, True)
         props = props or AccessLogsBucketProps()
         self.bucket = s3.Bucket(
             self,

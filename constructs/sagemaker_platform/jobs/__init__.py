@@ -1,6 +1,7 @@
 """Job specs: training and processing jobs described once, rendered for boto3 and Step Functions."""
 
-from sagemaker_platform.jobs.common import JobCompute, JobNetwork, JobSecurity, run_time_job_name
+from sagemaker_platform.foundations.placement import JobNetwork
+from sagemaker_platform.jobs.common import JobCompute, JobSecurity, run_time_job_name
 from sagemaker_platform.jobs.processing import ProcessingInput, ProcessingJobSpec, ProcessingOutput, UploadMode
 from sagemaker_platform.jobs.spark import PySparkJob
 from sagemaker_platform.jobs.training import (

@@ -11,47 +11,13 @@ from typing import Any
 from aws_cdk import aws_kms as kms
 
 from sagemaker_platform._validation import PropsErrors, is_token
-from sagemaker_platform.foundations.network import IsolatedNetwork
+from sagemaker_platform.foundations.placement import JobNetwork
 from sagemaker_platform.serving.variants import INSTANCE_TYPE, has_instance_storage
 
 #: Job names: SageMaker's pattern, at most 63 characters.
 JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 #: Prefixes leave room for "-" and the execution name Step Functions adds at run time (80 chars max).
 JOB_NAME_PREFIX = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,19}")
-
-
-@dataclass(frozen=True, kw_only=True)
-class JobNetwork:
-    """Where a job's containers run: subnets and security groups, plus whether the group refers to itself."""
-
-    subnet_ids: Sequence[str]
-    security_group_ids: Sequence[str]
-    #: True when a security group allows all traffic from itself (multi-instance jobs need it).
-    self_referencing: bool = False
-
-    @staticmethod
-    def from_isolated_network(network: IsolatedNetwork) -> JobNetwork:
-        """The platform network: isolated subnets and the self-referencing jobs security group."""
-        return JobNetwork(
-            subnet_ids=network.subnet_ids,
-            security_group_ids=[network.jobs_security_group.security_group_id],
-            self_referencing=True,
-        )
-
-    def __post_init__(self) -> None:
-        errors = PropsErrors("JobNetwork")
-        if not is_token(self.subnet_ids):
-            errors.check(1 <= len(self.subnet_ids) <= 16, "subnet_ids", len(self.subnet_ids), "1 to 16 subnets")
-        errors.check(
-            1 <= len(self.security_group_ids) <= 5,
-            "security_group_ids",
-            len(self.security_group_ids),
-            "1 to 5 security groups",
-        )
-        errors.raise_if_any()
-
-    def render(self) -> dict[str, Any]:
-        return {"SecurityGroupIds": list(self.security_group_ids), "Subnets": list(self.subnet_ids)}
 
 
 @dataclass(frozen=True, kw_only=True)

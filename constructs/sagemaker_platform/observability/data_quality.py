@@ -18,6 +18,7 @@ from constructs import Construct
 from sagemaker_platform._constraints import api
 from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.foundations.network import IsolatedNetwork
+from sagemaker_platform.foundations.placement import JobNetwork
 from sagemaker_platform.foundations.roles import BucketAccess, SageMakerExecutionRole, SageMakerExecutionRoleProps
 from sagemaker_platform.jobs.common import instance_storage_note
 from sagemaker_platform.observability import _defaults
@@ -42,8 +43,9 @@ class DataQualityMonitorProps:
 
     #: The monitored endpoint; it must capture request inputs (``EndpointProps.data_capture``).
     endpoint: Endpoint
-    #: The jobs run in its isolated subnets with its jobs security group.
-    network: IsolatedNetwork
+    #: Where the jobs run: the platform's :class:`IsolatedNetwork` (its isolated subnets and jobs
+    #: security group) or a :class:`JobNetwork` of a VPC you bring, with its ``vpc`` (``JobNetwork.from_vpc``).
+    network: IsolatedNetwork | JobNetwork
     #: Baseline files a baselining job wrote (``constraints.json`` with ``emit_metrics`` enabled, ``statistics.json``).
     baseline_bucket: s3.IBucket
     constraints_key: str
@@ -116,6 +118,14 @@ class DataQualityMonitorProps:
         errors.s3_prefix("output_prefix", self.output_prefix)
         errors.int_range("max_runtime_s", self.max_runtime_s, 1, self.cadence.interval_hours * 3600)
         errors.pattern("schedule_name", self.resolved_schedule_name, NAME_PATTERN, NAME_RULE)
+        if isinstance(self.network, JobNetwork):
+            errors.check(
+                self.network.vpc is not None,
+                "network.vpc",
+                None,
+                "the subnets' VPC (JobNetwork.from_vpc "
+                "sets it): the monitor's role may create network interfaces in that VPC only",
+            )
         errors.raise_if_any()
 
     @property
@@ -144,6 +154,7 @@ class DataQualityMonitor(Construct):
         assert capture is not None and props.output_bucket.encryption_key is not None  # validated in props
         self.schedule_name = props.resolved_schedule_name
         self.output_prefix = f"{props.output_prefix}{endpoint_name}/"
+        self.placement = JobNetwork.of(props.network)
         self.role = SageMakerExecutionRole(
             self,
             "Role",
@@ -156,7 +167,7 @@ class DataQualityMonitor(Construct):
                     BucketAccess(bucket=props.output_bucket, prefix=self.output_prefix, write=True),
                 ),
                 keys=(props.volume_key,),
-                vpc=props.network.vpc,
+                vpc=self.placement.vpc,
             ),
         )
         image = ModelImage.from_builtin("model-monitor").bind(self, self.role)
@@ -266,8 +277,8 @@ class DataQualityMonitor(Construct):
                 enable_inter_container_traffic_encryption=True,
                 enable_network_isolation=True,
                 vpc_config=dq.VpcConfigProperty(
-                    security_group_ids=[props.network.jobs_security_group.security_group_id],
-                    subnets=props.network.subnet_ids,
+                    security_group_ids=list(self.placement.security_group_ids),
+                    subnets=list(self.placement.subnet_ids),
                 ),
             ),
             "stopping_condition": dq.StoppingConditionProperty(max_runtime_in_seconds=props.max_runtime_s),

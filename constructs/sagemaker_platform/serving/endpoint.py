@@ -142,7 +142,12 @@ class Endpoint(Construct):
     # --- behaviour --------------------------------------------------------------------------
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Allow ``InvokeEndpoint`` (and ``InvokeEndpointAsync`` for async endpoints) on this endpoint."""
+        """Allow ``InvokeEndpoint`` (and ``InvokeEndpointAsync`` for async endpoints) on this endpoint.
+
+        Pass a :class:`ManagedPolicyGrantee` (``ManagedPolicyGrantee.for_role(scope, "InvokePolicy", role)``)
+        to write the statement into a customer-managed policy: a role's inline default policy fails
+        the HIPAA and NIST packs.
+        """
         actions = ["sagemaker:InvokeEndpoint"]
         if self.props.async_inference is not None:
             actions.append("sagemaker:InvokeEndpointAsync")

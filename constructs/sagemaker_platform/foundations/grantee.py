@@ -6,6 +6,7 @@ from typing import Any
 
 import jsii
 from aws_cdk import aws_iam as iam
+from constructs import Construct
 
 
 @jsii.implements(iam.IPrincipal)
@@ -13,14 +14,29 @@ class ManagedPolicyGrantee:
     """A role as a grantee whose grants land in ``policy`` (attached to the role), not in an inline policy.
 
     ``grant_*`` methods of CDK and of this library add statements to the grantee's principal
-    policy; for an ``iam.Role`` that is an inline ``DefaultPolicy``, which the HIPAA and NIST packs
-    reject (IAMNoInlinePolicy). Pass ``ManagedPolicyGrantee(role, policy)`` instead, e.g. with a
-    :class:`SageMakerExecutionRole`'s ``role`` and ``policy``.
+    policy; for an ``iam.Role`` (a Lambda function's, a task's) that is an inline
+    ``DefaultPolicy``, which the HIPAA and NIST packs reject (IAMNoInlinePolicy). Pass a
+    ``ManagedPolicyGrantee`` instead: :meth:`for_role` makes the policy and attaches it, or give
+    a :class:`SageMakerExecutionRole`'s ``role`` and ``policy``. It is the first choice for every
+    ``grant_*`` of this library (``Endpoint.grant_invoke``, ``SecureBucket.grant_read``,
+    ``FeatureGroup.grant_ingest``, ...).
     """
 
     def __init__(self, role: iam.IRole, policy: iam.ManagedPolicy) -> None:
         self.role = role
         self.policy = policy
+
+    @staticmethod
+    def for_role(
+        scope: Construct, construct_id: str, role: iam.IRole, *, description: str | None = None
+    ) -> ManagedPolicyGrantee:
+        """A new customer-managed policy in ``scope``, attached to ``role``, to grant into.
+
+        ``grantee = ManagedPolicyGrantee.for_role(self, "InvokePolicy", handler.role)`` then
+        ``endpoint.grant_invoke(grantee)``.
+        """
+        policy = iam.ManagedPolicy(scope, construct_id, description=description, roles=[role])
+        return ManagedPolicyGrantee(role, policy)
 
     @property
     def grant_principal(self) -> iam.IPrincipal:
