@@ -16,7 +16,7 @@ PIP_FLAGS := --quiet --disable-pip-version-check
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: setup synth test lint clean images clean-images diagrams graphviz bench rehearse
+.PHONY: setup synth test host-tools lint clean images clean-images diagrams graphviz bench rehearse
 
 setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
 
@@ -56,8 +56,26 @@ diagrams: $(VENV)/.installed graphviz
 	test -f cdk.out/manifest.json || $(MAKE) synth
 	$(PY) -m tools.diagrams cdk.out docs/diagrams
 
-test: setup
-	$(PY) -m pytest
+# Tests run on every core (pytest-xdist); groups keep each module's fixtures, and each costly
+# session fixture, on one worker (tests/conftest.py). TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= auto
+test: setup host-tools
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+
+# What the container, local-mode, rehearsal and diagram tests run (as .ci/run installs them): installed
+# with apt-get when missing and running as root; otherwise the run ends by listing what it skipped.
+HOST_TOOLS := podman runc bwrap debootstrap dot unshare
+HOST_PACKAGES := podman runc bubblewrap debootstrap debian-archive-keyring graphviz util-linux
+host-tools:
+	@missing=""; for tool in $(HOST_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing what the tests need ($$missing missing): apt-get install $(HOST_PACKAGES)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    $(HOST_PACKAGES) >/dev/null; \
+	else \
+	  echo "NOT installed:$$missing; their tests will be skipped (the run ends with the list and the fix)"; \
+	fi
 
 # What `cdk deploy` would do on a fresh account, offline (tools/rehearsal): needs podman (and root for
 # local mode's debootstrapped base image, built once), as .ci/run provides.

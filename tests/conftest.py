@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,3 +41,64 @@ def pipeline_app(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Pi
         return built[shape]
 
     return get
+
+
+# --- parallel runs (pytest-xdist, `make test` runs `-n auto --dist loadgroup`) ---------------------
+
+#: Session fixtures too costly to build once per worker, by the group whose worker builds them.
+_SHARED_FIXTURES = (
+    ("reference", "reference"),  # the reference app synthesized with every pack
+    ("pipeline_app", "pipeline-apps"),  # one app per pipeline shape
+    ("podman_runner", "podman"),  # podman images, one storage
+    ("netprobe_image", "podman"),
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Give every test an xdist group: its module's, or the group that builds its costly session fixture.
+
+    With ``--dist loadgroup``, a group runs on one worker: module fixtures are built once, as in a
+    serial run, and so are the shared session fixtures above. An explicit ``xdist_group`` mark wins.
+    """
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        names = getattr(item, "fixturenames", ())
+        group = next((g for fixture, g in _SHARED_FIXTURES if fixture in names), None)
+        item.add_marker(pytest.mark.xdist_group(group or item.nodeid.split("::", 1)[0]))
+
+
+# --- what a run could not check -------------------------------------------------------------------
+
+
+def _host_packages() -> str:
+    """The Debian packages `make test` installs as root (the Makefile's HOST_PACKAGES)."""
+    makefile = Path(__file__).resolve().parent.parent / "Makefile"
+    match = re.search(r"^HOST_PACKAGES := (.+)$", makefile.read_text(), re.MULTILINE)
+    return match.group(1).strip() if match else "(see the Makefile's host-tools target)"
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Say loudly, last, which tests were skipped because a tool is missing, and the command that fixes it."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    reasons: dict[str, int] = {}
+    for report in skipped:
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    write = terminalreporter.write_line
+    write("")
+    write("!" * 100, red=True, bold=True)
+    write(f"!! {len(skipped)} tests did NOT run, so this run checked less than CI does:", red=True, bold=True)
+    for reason, count in sorted(reasons.items()):
+        write(f"!!   {count:4d} x {reason}", red=True)
+    write(
+        "!! Fix: run `make test` as root (it installs them with apt-get), or: "
+        f"sudo apt-get install -y --no-install-recommends {_host_packages()}",
+        red=True,
+        bold=True,
+    )
+    write("!" * 100, red=True, bold=True)
