@@ -124,6 +124,9 @@ class PipelineApp:
                 ),
                 "run_scoped_prefixes": ("prepared/",),
             }
+        elif shape == "existing-registry":
+            # Registers into a group another stack owns (not one of SHAPES: only its differences are tested).
+            extra = {"model_package_group_name": "team-registry"}
         elif shape == "tune-transform":
             extra = {
                 "approval_status": "Approved",

@@ -364,3 +364,51 @@ def test_run_scoped_prefixes_insert_the_execution_name() -> None:
 def test_fails_run_scoped_prefix(built: PipelineApp, prefix: str) -> None:
     with pytest.raises(ValueError, match=r"run_scoped_prefixes: got .*; allowed: key prefixes ending in '/'"):
         replace(built.props, run_scoped_prefixes=[prefix])
+
+
+# --- registering into an existing model registry ---------------------------------------------------
+
+
+def test_an_existing_model_package_group_is_registered_into_and_not_created(
+    pipeline_app: Callable[[str], PipelineApp],
+) -> None:
+    built = pipeline_app("existing-registry")
+    assert built.error is None, built.error
+    resources = built.template["Resources"].values()
+    assert not [r for r in resources if r["Type"] == "AWS::SageMaker::ModelPackageGroup"]
+    assert built.pipeline.model_package_group is None
+    assert built.pipeline.model_package_group_name == "team-registry"
+    register = built.definition["States"]["RegisterModel"]
+    assert register["Parameters"]["ModelPackageGroupName"] == "team-registry"
+    statements = [
+        st
+        for r in resources
+        if r["Type"] == "AWS::IAM::ManagedPolicy"
+        for st in r["Properties"]["PolicyDocument"]["Statement"]
+        if st["Action"] == "sagemaker:CreateModelPackage"
+    ]
+    (statement,) = statements
+    rendered = json.dumps(statement["Resource"])
+    assert ":model-package-group/team-registry" in rendered and ":model-package/team-registry/*" in rendered
+    assert "churn-models" not in rendered
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"model_package_group_name": "arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/team"},
+            r"model_package_group_name: got 'arn:aws:sagemaker:.*'; allowed: the group's name \(1-63 letters, digits and '-'\), not its ARN",
+        ),
+        (
+            {"model_package_group_name": "team-registry", "deploy_account": "210987654321"},
+            r"deploy_account: got '210987654321'; allowed: None with an existing model_package_group_name",
+        ),
+    ],
+)
+def test_fails_an_existing_group_given_as_an_arn_or_shared_by_the_pipeline(
+    pipeline_app: Callable[[str], PipelineApp], overrides: dict[str, Any], message: str
+) -> None:
+    props = pipeline_app("register").props
+    with pytest.raises(ValueError, match=message):
+        replace(props, **overrides)

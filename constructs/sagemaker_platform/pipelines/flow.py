@@ -183,7 +183,7 @@ class PipelineFlow:
             "RegisterModel",
             "sagemaker:createModelPackage",
             {
-                "ModelPackageGroupName": f"{props.name_prefix}-models",
+                "ModelPackageGroupName": props.resolved_model_package_group_name,
                 "ModelApprovalStatus": props.approval_status,
                 "ModelPackageDescription.$": "States.Format('Trained by {}', $.model.TrainingJobName)",
                 "InferenceSpecification": {

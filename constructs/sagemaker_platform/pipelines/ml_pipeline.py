@@ -119,6 +119,10 @@ class MlPipelineProps:
     #: The ECR repository of ``inference_image_uri``, so ``deploy_account`` can be granted pulls. CDK
     #: asset images live in the bootstrap repository, which an app cannot grant on. Default: none.
     inference_image_repository: ecr.IRepository | None = None
+    #: Register into this existing model package group (a registry another stack or team owns)
+    #: instead of a new ``<name_prefix>-models`` group, which is then not created. Its resource
+    #: policy is its owner's, so ``deploy_account`` is refused with it. Default: a new group.
+    model_package_group_name: str | None = None
     #: Default: 24 hours.
     timeout_hours: int = 24
     #: Key prefixes (e.g. ``"pipeline/prepared/"``) whose data belongs to one run: every job URI and
@@ -166,11 +170,30 @@ class MlPipelineProps:
                 self.baseline.output_prefix,
                 f"a prefix outside run_scoped_prefixes {scoped} (the monitoring schedule reads one fixed location)",
             )
+        if self.model_package_group_name is not None:
+            # A name, not an ARN: the pipeline's grants are ARNs built from it in this account and region.
+            errors.pattern(
+                "model_package_group_name",
+                self.model_package_group_name,
+                r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
+                "the group's name (1-63 letters, digits and '-'), not its ARN",
+            )
+            errors.check(
+                self.deploy_account is None,
+                "deploy_account",
+                self.deploy_account,
+                "None with an existing model_package_group_name (share the group through its own resource policy)",
+            )
         if self.deploy_account is not None:
             errors.pattern("deploy_account", self.deploy_account, r"\d{12}", "a 12-digit AWS account ID")
         if self.schedule is not None:
             errors.pattern("schedule", self.schedule.expression_string, EVENTBRIDGE_SCHEDULE, EVENTBRIDGE_SCHEDULE_RULE)
         errors.raise_if_any()
+
+    @property
+    def resolved_model_package_group_name(self) -> str:
+        """``model_package_group_name``, or ``<name_prefix>-models`` (the group the pipeline then creates)."""
+        return self.model_package_group_name or f"{self.name_prefix}-models"
 
 
 class MlPipeline(Construct):
@@ -187,25 +210,31 @@ class MlPipeline(Construct):
         super().__init__(scope, construct_id)
         self.props = props
         p = props.name_prefix
-        self.model_package_group = sagemaker.CfnModelPackageGroup(
-            self,
-            "ModelPackageGroup",
-            model_package_group_name=f"{p}-models",
-            model_package_group_description=f"Models registered by the {p} pipeline",
-            model_package_group_policy=self._group_policy(props),
-        )
-        self.model_package_group.apply_removal_policy(RemovalPolicy.RETAIN)
+        #: The group the pipeline creates; None when it registers into an existing one.
+        self.model_package_group: sagemaker.CfnModelPackageGroup | None = None
+        if props.model_package_group_name is None:
+            self.model_package_group = sagemaker.CfnModelPackageGroup(
+                self,
+                "ModelPackageGroup",
+                model_package_group_name=f"{p}-models",
+                model_package_group_description=f"Models registered by the {p} pipeline",
+                model_package_group_policy=self._group_policy(props),
+            )
+            self.model_package_group.apply_removal_policy(RemovalPolicy.RETAIN)
         if props.deploy_account is not None:
             self._share_with(props.deploy_account, props)
         self.role, self.policy = machine_role(self, f"{p} pipeline: its jobs, report, registry, topic")
         for note in self._notes(props):
             Annotations.of(self).add_warning_v2("sagemaker-platform:volume-key-skipped", note)
-        grants = PipelineGrants(stack=Stack.of(self), name_prefix=p)
+        grants = PipelineGrants(
+            stack=Stack.of(self), name_prefix=p, model_package_group=props.resolved_model_package_group_name
+        )
         flow = PipelineFlow(self, props, grants)
         self.state_machine, self.log_group = logged_machine(
             self, flow.definition, self.role, self.policy, props.log_key, Duration.hours(props.timeout_hours)
         )
-        flow.register_state.node.add_dependency(self.model_package_group)
+        if self.model_package_group is not None:
+            flow.register_state.node.add_dependency(self.model_package_group)
         self.policy.add_statements(*grants.statements())
         acknowledge_wildcard_resources(
             self.policy,
@@ -229,8 +258,8 @@ class MlPipeline(Construct):
 
     @property
     def model_package_group_name(self) -> str:
-        """``<name_prefix>-models``: where the pipeline registers, and what a ModelRelease releases from."""
-        return f"{self.props.name_prefix}-models"
+        """Where the pipeline registers (``<name_prefix>-models`` unless given), what a ModelRelease releases from."""
+        return self.props.resolved_model_package_group_name
 
     @property
     def artifacts(self) -> tuple[s3.IBucket, str]:

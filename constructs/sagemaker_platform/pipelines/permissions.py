@@ -27,6 +27,8 @@ class PipelineGrants:
 
     stack: Stack
     name_prefix: str
+    #: The model package group the pipeline registers into.
+    model_package_group: str
     #: Job kinds the pipeline starts, as in ``JOB_KINDS`` (e.g. ``"TrainingJob"``).
     job_kinds: set[str] = field(default_factory=set)
     pass_roles: dict[str, str] = field(default_factory=dict)
@@ -57,7 +59,7 @@ class PipelineGrants:
         """ARNs ending in ``*``: names made at run time under this pipeline's prefix."""
         p = self.name_prefix
         arns = [self.arn(JOB_KINDS[kind], f"{p}-*") for kind in sorted(self.job_kinds)]
-        arns.append(self.arn("model-package", f"{p}-models/*"))
+        arns.append(self.arn("model-package", f"{self.model_package_group}/*"))
         arns += self.run_scoped_objects
         if self.creates_models:
             arns.append(self.arn("model", f"{p}-*"))
@@ -87,7 +89,10 @@ class PipelineGrants:
             iam.PolicyStatement(actions=["s3:GetObject"], resources=self.read_objects),
             iam.PolicyStatement(
                 actions=["sagemaker:CreateModelPackage"],
-                resources=[self.arn("model-package-group", f"{p}-models"), self.arn("model-package", f"{p}-models/*")],
+                resources=[
+                    self.arn("model-package-group", self.model_package_group),
+                    self.arn("model-package", f"{self.model_package_group}/*"),
+                ],
             ),
             iam.PolicyStatement(actions=["sns:Publish"], resources=self.topics),
         ]
