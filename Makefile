@@ -3,7 +3,7 @@
 #   make test    set up, run the whole test suite (unit tests plus every referee)
 #   make diagrams  architecture and state machine pictures of the synthesized app (docs/diagrams/)
 #   make rehearse  the deploy rehearsal: image assets built and run, every stage deployed into an AWS emulator, checked
-#   make bench     benchmarks (synthesis, serving, training), written into BENCHMARKS.md; never part of `make test`
+#   make bench     benchmarks (synthesis, serving, training, start-up), written into BENCHMARKS.md; never part of `make test`
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -91,11 +91,14 @@ images: $(VENV)/.installed
 clean-images: $(VENV)/.installed
 	$(PY) -m sagemaker_platform.local clean
 
-# On demand only: about 25 minutes; each benchmark installs what it needs (.venv-bench, apt packages).
+# On demand only: about 45 minutes; each benchmark installs what it needs (.venv-bench, apt packages).
+# The start-up benchmark also measures the library as of STARTUP_BASELINE, the last commit before lazy imports.
+STARTUP_BASELINE ?= 5f74cd1
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks.synth
 	$(PY) -m benchmarks.serving
 	$(PY) -m benchmarks.training
+	$(PY) -m benchmarks.startup --baseline $(STARTUP_BASELINE)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check constructs stacks tests tools scripts benchmarks app.py

@@ -13,9 +13,9 @@ from sagemaker_platform.featurestore import (
     FeatureGroup,
     FeatureGroupAlarmProps,
     FeatureGroupProps,
-    ManagedPolicyGrantee,
     Ttl,
 )
+from sagemaker_platform.foundations import ManagedPolicyGrantee
 from stacks.config import StageConfig
 from stacks.foundation_stack import FoundationStack
 

@@ -15,10 +15,10 @@ from aws_cdk import aws_events as events
 from constructs import Construct
 
 from sagemaker_platform import BucketAccess, ModelImage, SageMakerExecutionRole, SageMakerExecutionRoleProps
+from sagemaker_platform.foundations import JobNetwork
 from sagemaker_platform.jobs import (
     Channel,
     JobCompute,
-    JobNetwork,
     JobSecurity,
     MetricDefinition,
     ProcessingInput,

@@ -25,10 +25,10 @@ from sagemaker_platform import (
     add_nag_packs,
 )
 from sagemaker_platform.compliance import state_machine_definitions
+from sagemaker_platform.foundations import JobNetwork
 from sagemaker_platform.jobs import (
     Channel,
     ContinuousRange,
-    JobNetwork,
     JobSecurity,
     MetricDefinition,
     ProcessingInput,

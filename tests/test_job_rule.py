@@ -20,9 +20,9 @@ from sagemaker_platform import (
     SecureBucketProps,
 )
 from sagemaker_platform.compliance import job_request_findings, state_machine_definitions
+from sagemaker_platform.foundations import JobNetwork
 from sagemaker_platform.jobs import (
     Channel,
-    JobNetwork,
     JobSecurity,
     ProcessingJobSpec,
     ProcessingOutput,

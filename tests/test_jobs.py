@@ -12,6 +12,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from botocore.validate import ParamValidator
 
+from sagemaker_platform.foundations import JobNetwork
 from sagemaker_platform.jobs import (
     CategoricalRange,
     Channel,
@@ -20,7 +21,6 @@ from sagemaker_platform.jobs import (
     InputMode,
     IntegerRange,
     JobCompute,
-    JobNetwork,
     JobSecurity,
     JoinSource,
     MetricDefinition,

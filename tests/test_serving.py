@@ -903,7 +903,9 @@ def test_fails_serverless_models_sagemaker_refuses(p: Platform, kwargs: dict[str
 
 def test_fails_model_without_network_unless_serverless(p: Platform) -> None:
     artifact = ModelArtifact(bucket=p.bucket, key="models/x/model.tar.gz")
-    with pytest.raises(ValueError, match=r"network: got None; allowed: an IsolatedNetwork or a JobNetwork \(or serverless=True\)"):
+    with pytest.raises(
+        ValueError, match=r"network: got None; allowed: an IsolatedNetwork or a JobNetwork \(or serverless=True\)"
+    ):
         ModelProps(containers=[ContainerSpec(image=p.image, model_data=artifact)], model_key=p.keys.models)
 
 

@@ -324,8 +324,8 @@ def recommendations(parts: dict[str, dict[str, Any]]) -> str:
     fixed = [
         "- Python start-up, imports and the jsii kernel's start-up: the `import` phase above. The bare app pays "
         "most of it too (`aws_cdk` loads its jsii assemblies at import); the reference app adds "
-        "`sagemaker_platform`, `stacks`, `cdk_nag` and the aws_cdk modules they use. Lazy imports in "
-        "`sagemaker_platform/__init__.py` would help apps that use one corner of the library, not the reference "
+        "`sagemaker_platform`, `stacks`, `cdk_nag` and the aws_cdk modules they use. The library's imports are "
+        'lazy (see "Import and CLI start-up"), which helps apps that use one corner of it, not the reference '
         "app, which uses nearly all of it.",
         f"- Node compiling aws-cdk-lib's JavaScript on first use: {node.get(MODULES, 0):.0f} ms, plus "
         f"{node.get(NAG_MODULES, 0):.0f} ms for cdk-nag and the modules its rules touch; once per process "

@@ -68,7 +68,10 @@ class ServingStack(cdk.Stack):
             private_subnet_route_table_ids=ROUTE_TABLES,
         )
         network = JobNetwork.from_vpc(
-            vpc, security_groups=[ec2.SecurityGroup.from_security_group_id(self, "SageMakerSg", SAGEMAKER_SG, mutable=False)]
+            vpc,
+            security_groups=[
+                ec2.SecurityGroup.from_security_group_id(self, "SageMakerSg", SAGEMAKER_SG, mutable=False)
+            ],
         )
         model_key = kms.Key.from_key_arn(self, "ModelKey", MODEL_KEY_ARN)
         models = s3.Bucket.from_bucket_attributes(self, "Models", bucket_name=MODEL_BUCKET, encryption_key=model_key)
@@ -92,7 +95,9 @@ class ServingStack(cdk.Stack):
         )
         # Monitoring first, addressed by the endpoint's name: its CRITICAL alarms are the endpoint's
         # auto-rollback alarms, so they must exist before it (see EndpointMonitoring's docstring).
-        variants = [VariantSpec(variant_name="live", model=model, instance_type="ml.m5.large", initial_instance_count=2)]
+        variants = [
+            VariantSpec(variant_name="live", model=model, instance_type="ml.m5.large", initial_instance_count=2)
+        ]
         monitoring = EndpointMonitoring(
             self,
             "Monitoring",
@@ -125,13 +130,20 @@ class ServingStack(cdk.Stack):
         # Every grant goes into one customer-managed policy: inline policies fail the HIPAA and NIST packs.
         grantee = ManagedPolicyGrantee.for_role(self, "CallerPolicy", role, description="Invoke the churn endpoint")
         log_group = logs.LogGroup(
-            self, "CallerLogs", encryption_key=keys.logs, retention=logs.RetentionDays.ONE_YEAR,
+            self,
+            "CallerLogs",
+            encryption_key=keys.logs,
+            retention=logs.RetentionDays.ONE_YEAR,
             removal_policy=cdk.RemovalPolicy.RETAIN,
-        )  # fmt: skip
+        )
         dead_letters = sqs.Queue(
-            self, "CallerDeadLetters", encryption=sqs.QueueEncryption.KMS, encryption_master_key=keys.notifications,
-            enforce_ssl=True, retention_period=cdk.Duration.days(14),
-        )  # fmt: skip
+            self,
+            "CallerDeadLetters",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=keys.notifications,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+        )
         function = lambda_.Function(
             self,
             "Caller",
@@ -154,20 +166,26 @@ class ServingStack(cdk.Stack):
         log_group.grant_write(grantee)
         # Written out rather than dead_letters.grant_send_messages(), whose key grant uses wildcards
         # (kms:GenerateDataKey*, kms:ReEncrypt*) that AwsSolutions-IAM5 flags.
-        grantee.add_to_principal_policy(iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[dead_letters.queue_arn]))
+        grantee.add_to_principal_policy(
+            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[dead_letters.queue_arn])
+        )
         grantee.add_to_principal_policy(
             iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[keys.notifications.key_arn])
         )
         keys.data.grant_decrypt(grantee)
         grantee.add_to_principal_policy(
-            iam.PolicyStatement(  # what a function in a VPC needs for its network interfaces (EC2 has no ARNs for them before they exist)
+            # What a function in a VPC needs for its network interfaces (EC2 has no ARNs for them before they exist).
+            iam.PolicyStatement(
                 actions=[
-                    "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
-                    "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
+                    "ec2:CreateNetworkInterface",
+                    "ec2:DescribeNetworkInterfaces",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:AssignPrivateIpAddresses",
+                    "ec2:UnassignPrivateIpAddresses",
                 ],
                 resources=["*"],
             )
-        )  # fmt: skip
+        )
         grantee.add_to_principal_policy(
             iam.PolicyStatement(actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"])
         )
@@ -183,6 +201,7 @@ class ServingStack(cdk.Stack):
         cfn_function = function.node.default_child
         assert isinstance(cfn_function, cdk.CfnResource)
         cfn_function.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})
+
 
 app = cdk.App()
 ServingStack(app, "ChurnServing", env=cdk.Environment(account="111111111111", region="eu-west-1"))

@@ -54,7 +54,9 @@ class FeatureStack(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
         keys = PlatformKeys(self, "Keys")  # construct IDs are API: keep them stable
         logs_bucket = AccessLogsBucket(self, "AccessLogs")
-        data = SecureBucket(self, "Data", SecureBucketProps(encryption_key=keys.data, access_logs_bucket=logs_bucket.bucket))
+        data = SecureBucket(
+            self, "Data", SecureBucketProps(encryption_key=keys.data, access_logs_bucket=logs_bucket.bucket)
+        )
         network = IsolatedNetwork(
             self,
             "Network",
@@ -88,19 +90,29 @@ class FeatureStack(cdk.Stack):
         role = iam.Role(self, "IngestRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
         grantee = ManagedPolicyGrantee.for_role(self, "IngestPolicy", role, description="Ingest into customers")
         group_sg = ec2.SecurityGroup(
-            self, "IngestSg", vpc=network.vpc, allow_all_outbound=False,
+            self,
+            "IngestSg",
+            vpc=network.vpc,
+            allow_all_outbound=False,
             description="Customer ingestion: HTTPS to the VPC endpoints only",
-        )  # fmt: skip
+        )
         group_sg.add_egress_rule(network.endpoints_security_group, ec2.Port.tcp(443), "HTTPS to the VPC endpoints")
         network.allow_endpoint_access_from(group_sg, "HTTPS from the ingestion function")
         log_group = logs.LogGroup(
-            self, "IngestLogs", encryption_key=keys.logs, retention=logs.RetentionDays.ONE_YEAR,
+            self,
+            "IngestLogs",
+            encryption_key=keys.logs,
+            retention=logs.RetentionDays.ONE_YEAR,
             removal_policy=cdk.RemovalPolicy.RETAIN,
-        )  # fmt: skip
+        )
         dead_letters = sqs.Queue(
-            self, "IngestDeadLetters", encryption=sqs.QueueEncryption.KMS, encryption_master_key=keys.notifications,
-            enforce_ssl=True, retention_period=cdk.Duration.days(14),
-        )  # fmt: skip
+            self,
+            "IngestDeadLetters",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=keys.notifications,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+        )
         function = lambda_.Function(
             self,
             "Ingest",
@@ -122,20 +134,27 @@ class FeatureStack(cdk.Stack):
         group.grant_ingest(grantee)  # PutRecord/DeleteRecord on this group, and its online store key
         log_group.grant_write(grantee)
         keys.data.grant_decrypt(grantee)
-        grantee.add_to_principal_policy(iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[dead_letters.queue_arn]))
+        grantee.add_to_principal_policy(
+            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[dead_letters.queue_arn])
+        )
         grantee.add_to_principal_policy(
             iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[keys.notifications.key_arn])
         )
         grantee.add_to_principal_policy(
-            iam.PolicyStatement(  # a function in a VPC manages its network interfaces; EC2 has no ARNs for them yet
+            # A function in a VPC manages its network interfaces; EC2 has no ARNs for them yet.
+            iam.PolicyStatement(
                 actions=[
-                    "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
-                    "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
-                    "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+                    "ec2:CreateNetworkInterface",
+                    "ec2:DescribeNetworkInterfaces",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:AssignPrivateIpAddresses",
+                    "ec2:UnassignPrivateIpAddresses",
+                    "xray:PutTraceSegments",
+                    "xray:PutTelemetryRecords",
                 ],
                 resources=["*"],
             )
-        )  # fmt: skip
+        )
         acknowledge_wildcard_resources(
             grantee.policy,
             ["*", log_group.log_group_arn],

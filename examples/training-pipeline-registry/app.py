@@ -13,6 +13,7 @@ from constructs import Construct
 
 from sagemaker_platform import (
     AccessLogsBucket,
+    AlarmFactory,
     BucketAccess,
     Channel,
     IsolatedNetwork,
@@ -39,7 +40,6 @@ from sagemaker_platform import (
     SecureBucketProps,
     SpotTraining,
     TrainingJobSpec,
-    AlarmFactory,
     add_nag_packs,
 )
 
@@ -53,8 +53,12 @@ class TrainingStack(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
         keys = PlatformKeys(self, "Keys")  # construct IDs are API: keep them stable
         access_logs = AccessLogsBucket(self, "AccessLogs")
-        data = SecureBucket(self, "Data", SecureBucketProps(encryption_key=keys.data, access_logs_bucket=access_logs.bucket))
-        models = SecureBucket(self, "Models", SecureBucketProps(encryption_key=keys.models, access_logs_bucket=access_logs.bucket))
+        data = SecureBucket(
+            self, "Data", SecureBucketProps(encryption_key=keys.data, access_logs_bucket=access_logs.bucket)
+        )
+        models = SecureBucket(
+            self, "Models", SecureBucketProps(encryption_key=keys.models, access_logs_bucket=access_logs.bucket)
+        )
         network = IsolatedNetwork(
             self,
             "Network",
@@ -90,9 +94,13 @@ class TrainingStack(cdk.Stack):
         prepare = ProcessingJobSpec(
             image_uri=processing,
             entrypoint=["process", "prepare"],
-            inputs=[ProcessingInput(name="raw", bucket=data.bucket, prefix="raw/", local_path=f"{PROCESSING}/input/raw")],
+            inputs=[
+                ProcessingInput(name="raw", bucket=data.bucket, prefix="raw/", local_path=f"{PROCESSING}/input/raw")
+            ],
             outputs=[
-                ProcessingOutput(name=s, bucket=data.bucket, prefix=f"prepared/{s}/", local_path=f"{PROCESSING}/output/{s}")
+                ProcessingOutput(
+                    name=s, bucket=data.bucket, prefix=f"prepared/{s}/", local_path=f"{PROCESSING}/output/{s}"
+                )
                 for s in splits
             ],
             role_arn=role.role_arn,
@@ -100,7 +108,10 @@ class TrainingStack(cdk.Stack):
         )
         train = TrainingJobSpec(
             image_uri=training,
-            channels=[Channel(name=s, bucket=data.bucket, prefix=f"prepared/{s}/", content_type="text/csv") for s in splits[:2]],
+            channels=[
+                Channel(name=s, bucket=data.bucket, prefix=f"prepared/{s}/", content_type="text/csv")
+                for s in splits[:2]
+            ],
             output_bucket=models.bucket,
             output_prefix="models/",
             compute=JobCompute(instance_type="ml.m5.xlarge"),
@@ -113,9 +124,15 @@ class TrainingStack(cdk.Stack):
         evaluate = ProcessingJobSpec(
             image_uri=processing,
             entrypoint=["process", "evaluate"],
-            inputs=[ProcessingInput(name="test", bucket=data.bucket, prefix="prepared/test/", local_path=f"{PROCESSING}/input/test")],
+            inputs=[
+                ProcessingInput(
+                    name="test", bucket=data.bucket, prefix="prepared/test/", local_path=f"{PROCESSING}/input/test"
+                )
+            ],
             outputs=[
-                ProcessingOutput(name="evaluation", bucket=data.bucket, prefix="evaluation/", local_path=f"{PROCESSING}/evaluation")
+                ProcessingOutput(
+                    name="evaluation", bucket=data.bucket, prefix="evaluation/", local_path=f"{PROCESSING}/evaluation"
+                )
             ],
             role_arn=role.role_arn,
             security=security,
@@ -129,9 +146,14 @@ class TrainingStack(cdk.Stack):
                 train=train,
                 evaluate=evaluate,
                 gate=QualityGate(
-                    report_bucket=data.bucket, report_key="evaluation/evaluation.json", metric="metrics.auc", threshold=0.8
+                    report_bucket=data.bucket,
+                    report_key="evaluation/evaluation.json",
+                    metric="metrics.auc",
+                    threshold=0.8,
                 ),
-                inference_image_uri=ModelImage.platform_inference().bind(Construct(self, "InferenceImage"), role).image_uri,
+                inference_image_uri=ModelImage.platform_inference()
+                .bind(Construct(self, "InferenceImage"), role)
+                .image_uri,
                 job_roles=[role],
                 topic=alerts.topic,
                 log_key=keys.logs,

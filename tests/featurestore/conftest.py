@@ -37,10 +37,10 @@ from sagemaker_platform.featurestore import (
     FeatureGroupAlarmProps,
     FeatureGroupProps,
     FeatureStoreChecks,
-    ManagedPolicyGrantee,
     ThroughputMode,
     Ttl,
 )
+from sagemaker_platform.foundations import ManagedPolicyGrantee
 from tests.harness import make_app
 
 CUSTOMER_FEATURES = (

@@ -8,12 +8,6 @@ from typing import Any
 
 import jsii
 from aws_cdk import Acknowledgment, Aspects, CfnResource, Stack, Stage, Validations
-from cdk_nag import (
-    AwsSolutionsChecks,
-    HIPAASecurityChecks,
-    NIST80053R5Checks,
-    WriteNagSuppressionsToCloudFormationAspect,
-)
 from constructs import IConstruct, IValidation
 
 #: Names of the packs ``add_nag_packs`` registers, as they appear in validation reports.
@@ -48,7 +42,15 @@ def add_nag_packs(
     cannot see (a key passed across stacks) or what AWS does not support (SSE-KMS on an
     access-log bucket), each with its reason.
     """
-    # Imported here: the feature store package imports this one (acknowledgment helpers).
+    # Imported here: cdk-nag loads its own jsii assembly (about 0.3 s), which constructs that only
+    # acknowledge findings do not need; and the feature store package imports this module.
+    from cdk_nag import (
+        AwsSolutionsChecks,
+        HIPAASecurityChecks,
+        NIST80053R5Checks,
+        WriteNagSuppressionsToCloudFormationAspect,
+    )
+
     from sagemaker_platform.compliance.schemas import ResourceSchemaChecks
     from sagemaker_platform.featurestore.compliance import FeatureStoreChecks
 

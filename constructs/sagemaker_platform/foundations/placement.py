@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Token
-from aws_cdk import aws_ec2 as ec2
 
 from sagemaker_platform._validation import PropsErrors, is_token
-from sagemaker_platform.foundations.network import IsolatedNetwork
+
+if TYPE_CHECKING:
+    # Annotations only: aws_ec2 and the network module load when a VPC is actually used.
+    from aws_cdk import aws_ec2 as ec2
+
+    from sagemaker_platform.foundations.network import IsolatedNetwork
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,6 +123,8 @@ class JobNetwork:
 
 
 def _default_selection(vpc: ec2.IVpc) -> ec2.SubnetSelection:
+    from aws_cdk import aws_ec2 as ec2
+
     kind = ec2.SubnetType.PRIVATE_ISOLATED if vpc.isolated_subnets else ec2.SubnetType.PRIVATE_WITH_EGRESS
     return ec2.SubnetSelection(subnet_type=kind)
 

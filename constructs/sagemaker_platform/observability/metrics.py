@@ -7,14 +7,19 @@ namespace, dimensions, default statistic and period. Nothing here creates a cons
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cw
-from aws_cdk import aws_stepfunctions as sfn
 
 from sagemaker_platform.featurestore.metrics import feature_group_metric
 from sagemaker_platform.serving.metrics import async_metric, variant_metric
+
+if TYPE_CHECKING:
+    # An annotation only (PipelineMetrics.of): endpoint monitoring never needs aws_stepfunctions.
+    from aws_cdk import aws_stepfunctions as sfn
 
 #: Step Functions execution metrics: namespace AWS/States, dimension StateMachineArn.
 STATES_NAMESPACE = "AWS/States"
@@ -24,7 +29,11 @@ STATES_NAMESPACE = "AWS/States"
 #: overview and the SageMaker examples query.
 DATA_QUALITY_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 
-_MINUTE = Duration.minutes(1)
+
+@functools.cache
+def _minute() -> Duration:
+    """One minute, made on first use: a jsii call at import waits for the kernel to load aws-cdk-lib."""
+    return Duration.minutes(1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,7 +48,7 @@ class EndpointMetrics:
     variant_name: str
 
     def _variant(self, name: str, statistic: str | None = None) -> cw.Metric:
-        return variant_metric(name, self.endpoint_name, self.variant_name, statistic=statistic, period=_MINUTE)
+        return variant_metric(name, self.endpoint_name, self.variant_name, statistic=statistic, period=_minute())
 
     def invocations(self) -> cw.Metric:
         """Invocations (Sum)."""
@@ -62,7 +71,7 @@ class EndpointMetrics:
             expression="100 * errors / invocations",
             using_metrics={"errors": self.invocation_4xx_errors(), "invocations": self.invocations()},
             label=f"{self.variant_name} 4xx rate (%)",
-            period=_MINUTE,
+            period=_minute(),
         )
 
     def model_latency(self, statistic: str = "p99") -> cw.Metric:
@@ -99,11 +108,11 @@ class EndpointMetrics:
 
     def backlog_size(self) -> cw.Metric:
         """ApproximateBacklogSize (Average): queued async requests, endpoint-wide."""
-        return async_metric("ApproximateBacklogSize", self.endpoint_name, period=_MINUTE)
+        return async_metric("ApproximateBacklogSize", self.endpoint_name, period=_minute())
 
     def backlog_age(self) -> cw.Metric:
         """ApproximateAgeOfOldestRequest in seconds (Maximum): the oldest queued async request."""
-        return async_metric("ApproximateAgeOfOldestRequest", self.endpoint_name, period=_MINUTE)
+        return async_metric("ApproximateAgeOfOldestRequest", self.endpoint_name, period=_minute())
 
     def _per_unit(self, name: str, units: int | None, unit: str) -> cw.IMetric:
         raw = self._variant(name)
@@ -113,7 +122,7 @@ class EndpointMetrics:
             expression=f"raw / {units}",
             using_metrics={"raw": raw},
             label=f"{self.variant_name} {name} (% of {units} {unit}s)",
-            period=_MINUTE,
+            period=_minute(),
         )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Annotations, CfnCondition, CfnParameter, Fn, Stack, Token
 from aws_cdk import aws_kms as kms
@@ -18,10 +18,13 @@ from constructs import Construct
 
 from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.compliance.nag import acknowledge, skip_checkov
-from sagemaker_platform.foundations.network import IsolatedNetwork
 from sagemaker_platform.foundations.placement import JobNetwork
 from sagemaker_platform.foundations.roles import BucketAccess, SageMakerExecutionRole, SageMakerExecutionRoleProps
 from sagemaker_platform.serving.image import ModelImage
+
+if TYPE_CHECKING:
+    # An annotation only: the network module imports aws_ec2, which serverless models never need.
+    from sagemaker_platform.foundations.network import IsolatedNetwork
 
 #: SageMaker's name pattern for models, endpoint configs, endpoints and variants.
 NAME_PATTERN = r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"
