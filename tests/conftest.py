@@ -20,8 +20,12 @@ from tests.pipeline_apps import PipelineApp
 
 @pytest.fixture(scope="session")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SynthResult]:
-    """The reference app from ``cdk.json``, synthesized once with all nag packs attached."""
-    yield synth_reference_app(tmp_path_factory.mktemp("reference") / "cdk.out")
+    """The reference app from ``cdk.json``, synthesized once with all nag packs attached.
+
+    Its assets are staged as the CDK CLI stages them, so the deploy rehearsal builds and deploys
+    this very assembly instead of synthesizing the app again.
+    """
+    yield synth_reference_app(tmp_path_factory.mktemp("reference") / "cdk.out", stage_assets=True)
 
 
 @pytest.fixture
@@ -54,6 +58,7 @@ _SHARED_FIXTURES = (
 )
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Give every test an xdist group: its module's, or the group that builds its costly session fixture.
 

@@ -46,7 +46,12 @@ def _no_network_prefix() -> list[str]:
     return []
 
 
-def test_cli_synth_works_offline_without_credentials(tmp_path: Path) -> None:
+def test_cli_synth_works_offline_and_gives_the_same_templates_as_any_other_synth(
+    reference: SynthResult, tmp_path: Path
+) -> None:
+    # The README's synth command, in a network namespace of its own, without credentials. Its templates
+    # must be byte-identical to the session's in-process synth: two synths in two processes, one through
+    # the CLI, so synthesis is deterministic and depends on nothing but the code and cdk.json.
     out = tmp_path / "cdk.out"
     cmd = [*_no_network_prefix(), _cdk_cli(), "synth", "**", "--quiet", "--no-notices", "-o", str(out)]
     result = run(cmd, cwd=REPO, env=_offline_env(tmp_path))
@@ -54,17 +59,23 @@ def test_cli_synth_works_offline_without_credentials(tmp_path: Path) -> None:
     templates = sorted(p.name for p in out.glob("assembly-*/*.template.json") if ".nested." not in p.name)
     assert len(templates) == len(STACKS), templates
     assert "Need to perform AWS calls" not in result.stderr
+    first = {p.relative_to(reference.outdir): p.read_bytes() for p in reference.template_paths()}
+    second = {p.relative_to(out): p.read_bytes() for p in sorted(out.glob("assembly-*/*.template.json"))}
+    assert first.keys() == second.keys()
+    for name in first:
+        assert first[name] == second[name], f"{name} differs between two synths"
 
 
 def test_cli_synth_fails_on_a_nag_finding(tmp_path: Path) -> None:
     # Guards the README's synth command: stacks live in stages, and the CLI only reports findings
-    # of the stacks it selected, so `cdk synth` without '**' would pass with findings.
+    # of the stacks it selected, so `cdk synth` without '**' would pass with findings. A stage as
+    # small as can be shows it (test_reference_app proves the packs see every stack of the real app).
     app_py = tmp_path / "bad_app.py"
     app_py.write_text(
-        "import app as a\nfrom aws_cdk import App, aws_s3 as s3\n"
-        "x = App()\nstages = a.build_app(x)\ns3.Bucket(stages[0].foundation, 'UnsafeBucket')\nx.synth()\n"
+        "from aws_cdk import App, Stack, Stage, aws_s3 as s3\nfrom sagemaker_platform import add_nag_packs\n"
+        "x = App()\ns3.Bucket(Stack(Stage(x, 'Dev'), 'Foundation'), 'UnsafeBucket')\nadd_nag_packs(x)\nx.synth()\n"
     )
-    env = {**_offline_env(tmp_path), "PYTHONPATH": str(REPO)}
+    env = {**_offline_env(tmp_path), "PYTHONPATH": f"{REPO / 'constructs'}{os.pathsep}{REPO}"}
     import sys
 
     cmd = [

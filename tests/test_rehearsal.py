@@ -42,7 +42,7 @@ from sagemaker_platform import (
     Thresholds,
     VariantSpec,
 )
-from tests.harness import IN_CI, REPO, S3_PREFIX_LIST, make_app, require_tool, synth_reference_app
+from tests.harness import IN_CI, REPO, S3_PREFIX_LIST, SynthResult, make_app, require_tool
 from tools.rehearsal.assembly import DockerAsset
 from tools.rehearsal.images import base_images
 from tools.rehearsal.run import Rehearsal, Report
@@ -55,11 +55,10 @@ def _podman() -> None:
 
 
 @pytest.fixture(scope="module")
-def rehearsed(tmp_path_factory: pytest.TempPathFactory) -> Report:
+def rehearsed(reference: SynthResult) -> Report:
     _podman()
-    result = synth_reference_app(tmp_path_factory.mktemp("rehearsed") / "cdk.out", stage_assets=True)
-    assert result.error is None, result.error
-    return Rehearsal(result.outdir, note=lambda message: None).run()
+    assert reference.error is None, reference.error
+    return Rehearsal(reference.outdir, note=lambda message: None).run()
 
 
 # --- the reference app -----------------------------------------------------------------------------
