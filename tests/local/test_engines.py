@@ -16,7 +16,7 @@ from sagemaker_platform.local.aptsources import debian_mirror, parse_deb822, par
 from sagemaker_platform.local.cli import main as cli_main
 from sagemaker_platform.local.cli import parser as cli_parser
 from sagemaker_platform.local.dockerfile import read_image_config
-from sagemaker_platform.local.images import context_digest
+from sagemaker_platform.local.images import ImageBuilder, context_digest
 from sagemaker_platform.local.podman import PodmanEngine
 from sagemaker_platform.local.runners import Launch, rebase
 from sagemaker_platform.local.system import require
@@ -179,6 +179,31 @@ def test_image_tags_follow_the_build_context(tmp_path: Path) -> None:
     assert context_digest(context, "base@sha256:2") != first
     (context / "bin" / "train").write_text("changed")
     assert context_digest(context, "base@sha256:1") != first
+
+
+class _Engine:
+    """Stands in for PodmanEngine: answers `podman images` with ``tags`` and records every call."""
+
+    def __init__(self, tags: list[str]) -> None:
+        self.tags = tags
+        self.calls: list[tuple[str, ...]] = []
+
+    def run(self, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        self.calls.append(args)
+        return subprocess.CompletedProcess(
+            ["podman", *args], 0, "\n".join(self.tags) if args[0] == "images" else "", ""
+        )
+
+
+def test_older_image_tags_are_dropped_one_name_at_a_time() -> None:
+    # An older tag may name the very image just built (only a file the Dockerfile never copies
+    # changed): `podman untag IMAGE` alone would remove the new tags with it.
+    repository = "localhost/sagemaker-platform/processing"
+    engine = _Engine([f"{repository}:new", f"{repository}:old", f"{repository}:local"])
+    ImageBuilder(engine, note=print)._untag_older("processing", keep=f"{repository}:new")  # type: ignore[arg-type]
+    assert [call for call in engine.calls if call[0] == "untag"] == [
+        ("untag", f"{repository}:old", f"{repository}:old")
+    ]
 
 
 DEB822 = """\

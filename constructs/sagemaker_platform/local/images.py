@@ -227,4 +227,6 @@ class ImageBuilder:
         listing = self.engine.run("images", "--format", "{{.Repository}}:{{.Tag}}", f"{REPOSITORY}/{name}")
         for reference in listing.stdout.split():
             if reference not in (keep, f"{REPOSITORY}/{name}:local"):
-                self.engine.run("untag", reference, check=False)
+                # Named twice: `podman untag IMAGE` alone removes every name of that image, and an
+                # older tag can be the same image as the new one (a README changed, nothing COPY'd did).
+                self.engine.run("untag", reference, reference, check=False)
