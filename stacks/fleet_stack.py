@@ -11,7 +11,6 @@ from sagemaker_platform import FleetMember, ModelArtifact, ModelFleet, ModelFlee
 from stacks.config import StageConfig
 from stacks.foundation_stack import FoundationStack
 from stacks.serving_stack import SEED_MODEL
-from stacks.training_stack import INFERENCE_CONTAINER
 
 
 class FleetStack(Stack):
@@ -25,7 +24,7 @@ class FleetStack(Stack):
         self, scope: Construct, construct_id: str, *, config: StageConfig, foundation: FoundationStack, **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        image = ModelImage.from_asset(INFERENCE_CONTAINER)
+        image = ModelImage.platform_inference()
         models = foundation.model_bucket.bucket
         # Members without a modelKey serve the seed model until their own is uploaded and configured.
         seed = (

@@ -32,7 +32,7 @@ from sagemaker_platform.serving import (
 )
 from stacks.config import StageConfig
 from stacks.foundation_stack import FoundationStack
-from stacks.training_stack import INFERENCE_CONTAINER, TrainingStack
+from stacks.training_stack import TrainingStack
 
 #: The seed model (see stacks/seed/README.md): what endpoints serve before any release.
 SEED_MODEL = Path(__file__).resolve().parent / "seed" / "model.tar.gz"
@@ -52,7 +52,7 @@ class ServingStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        image = ModelImage.from_asset(INFERENCE_CONTAINER)
+        image = ModelImage.platform_inference()
         seed = ModelArtifact.from_asset(self, "SeedModel", str(SEED_MODEL))
         releases = {"Champion": training.champion_release, "Challenger": training.challenger_release}
         models = {

@@ -1,4 +1,4 @@
-"""Training pipeline stack: the containers in containers/ as prepare, train, evaluate; releases approved models.
+"""Training pipeline stack: the library's containers as prepare, train, evaluate; releases approved models.
 
 The pipeline registers; approval releases. An approved version's ARN goes into the challenger's
 release parameter, and the serving stack's next deploy (started by the release's event) swaps it in
@@ -7,7 +7,6 @@ through CloudFormation. Dev approves at registration; prod waits for a person.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from aws_cdk import Duration, Stack
@@ -38,8 +37,6 @@ from sagemaker_platform.pipelines import (
 from stacks.config import StageConfig
 from stacks.foundation_stack import FoundationStack
 
-CONTAINERS = Path(__file__).resolve().parent.parent / "containers"
-INFERENCE_CONTAINER = CONTAINERS / "inference"
 #: Where each step reads and writes, under the data and model buckets.
 RAW, PREPARED, EVALUATION = "raw/", "pipeline/prepared/", "pipeline/evaluation/"
 MODELS, CHECKPOINTS = "pipeline/models/", "pipeline/checkpoints/"
@@ -89,9 +86,13 @@ class TrainingStack(Stack):
                 vpc=foundation.network.vpc,
             ),
         )
+        # The library's own images (containers/ in this checkout, package data in an installed wheel).
         images = {
-            name: ModelImage.from_asset(CONTAINERS / name).bind(Construct(self, f"{name.title()}Image"), self.job_role)
-            for name in ("processing", "training")
+            name: image.bind(Construct(self, f"{name.title()}Image"), self.job_role)
+            for name, image in (
+                ("processing", ModelImage.platform_processing()),
+                ("training", ModelImage.platform_training()),
+            )
         }
         security = JobSecurity(
             network=JobNetwork.from_isolated_network(foundation.network), volume_key=keys.models, output_key=keys.data
@@ -174,7 +175,7 @@ class TrainingStack(Stack):
                     role=self.job_role,
                     security=security,
                 ),
-                inference_image_uri=ModelImage.from_asset(INFERENCE_CONTAINER)
+                inference_image_uri=ModelImage.platform_inference()
                 .bind(Construct(self, "InferenceImage"), self.job_role)
                 .image_uri,
                 job_roles=[self.job_role],

@@ -153,31 +153,3 @@ def run_checkov(*target: str) -> tuple[list[str], int]:
 def run(cmd: list[str], timeout: int = 600, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     """Run a command, capturing text output."""
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False, **kwargs)
-
-
-#: What building the wheel reads: the project metadata and the package's sources (and package data).
-_WHEEL_SOURCES = ("pyproject.toml", "README.md", "setup.py", "MANIFEST.in", "constructs", "containers")
-
-
-def build_wheel(base: Path) -> Path:
-    """Build the library's wheel from a copy of the files git would have (committed or not, never ignored ones).
-
-    Building from a copy keeps setuptools' ``build/`` out of the checkout and lets concurrent test
-    workers build at once.
-    """
-    listed = run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "--", *_WHEEL_SOURCES], cwd=REPO)
-    assert listed.returncode == 0, listed.stderr
-    source = base / "src"
-    for name in listed.stdout.splitlines():
-        if (REPO / name).is_file():
-            (source / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, source / name)
-    dist = base / "dist"
-    built = run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check",
-         "--quiet", "-w", str(dist), str(source)],
-        timeout=600,
-    )  # fmt: skip
-    assert built.returncode == 0, built.stdout + built.stderr
-    (wheel,) = dist.glob("sagemaker_platform-*.whl")
-    return wheel

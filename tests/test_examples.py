@@ -4,7 +4,9 @@ Each example is what a platform team copies: its own app.py, a cdk.json exactly 
 writes it (every recommended feature flag, nothing of this repository's), and requirements.txt
 naming the library. Nothing here imports the library from the source tree: the wheel is built
 from a copy of the sources and installed with its pinned dependencies into a new virtualenv
-(dependencies come from pip's configured index, normally its cache).
+(its dependencies, pinned to the versions the repository tests with, come from pip's configured
+index, normally its cache: unlike tests/packaging.py's installs, this one shares nothing with the
+development virtualenv).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import REPO, build_wheel, require_tool, run, venv_tool, violations
+from tests.harness import IN_CI, REPO, require_tool, run, venv_tool, violations
+from tests.packaging import build_tools_missing, build_wheel, copy_build_inputs
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("examples")]
 
@@ -40,7 +43,7 @@ class CleanInstall:
     """A new virtualenv with only the built wheel and its dependencies."""
 
     def __init__(self, base: Path) -> None:
-        self.wheel = build_wheel(base / "wheel")
+        self.wheel = build_wheel(copy_build_inputs(base / "source"), base / "dist")
         self.venv = base / "venv"
         created = run([sys.executable, "-m", "venv", str(self.venv)])
         assert created.returncode == 0, created.stderr
@@ -71,6 +74,11 @@ class CleanInstall:
 
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory: pytest.TempPathFactory) -> CleanInstall:
+    missing = build_tools_missing()
+    if missing:
+        if IN_CI:
+            pytest.fail(missing, pytrace=False)
+        pytest.skip(missing)
     return CleanInstall(tmp_path_factory.mktemp("clean-install"))
 
 

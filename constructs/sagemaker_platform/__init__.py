@@ -160,6 +160,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "ModelArtifact",
         "ModelImage",
         "ModelProps",
+        "PLATFORM_CONTAINERS",
         "ReleaseSource",
         "RollingDeployment",
         "ServerlessSettings",
@@ -168,6 +169,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "VariantSpec",
         "has_instance_storage",
         "is_burstable",
+        "platform_container_directory",
     ),
 }
 
@@ -289,6 +291,7 @@ if TYPE_CHECKING:
     from sagemaker_platform.pipelines import QualityGate as QualityGate
     from sagemaker_platform.pipelines import TaskFactory as TaskFactory
     from sagemaker_platform.pipelines import approval_pattern as approval_pattern
+    from sagemaker_platform.serving import PLATFORM_CONTAINERS as PLATFORM_CONTAINERS
     from sagemaker_platform.serving import AlarmSettings as AlarmSettings
     from sagemaker_platform.serving import AsyncInferenceSettings as AsyncInferenceSettings
     from sagemaker_platform.serving import BlueGreenDeployment as BlueGreenDeployment
@@ -310,5 +313,6 @@ if TYPE_CHECKING:
     from sagemaker_platform.serving import VariantSpec as VariantSpec
     from sagemaker_platform.serving import has_instance_storage as has_instance_storage
     from sagemaker_platform.serving import is_burstable as is_burstable
+    from sagemaker_platform.serving import platform_container_directory as platform_container_directory
 else:
     __all__, __getattr__, __dir__ = exports(__name__, _EXPORTS, submodules=("local",))

@@ -143,7 +143,7 @@ class Rehearsal:
 
         started = time.monotonic()
         workspace = Workspace.discover(Path(__file__).resolve())
-        runner = PodmanRunner(workspace, install_missing=True)
+        runner = PodmanRunner(workspace, install_missing=True, note=self.note)
         builder = ImageBuilder(runner.engine, note=self.note)
         assets = AssetBuilder(runner.engine, builder.build_base(), self.note)
         for stage in stages:

@@ -3,11 +3,14 @@
 No AWS and no Docker engine: a job description (``TrainingJob``, ``ProcessingJob``, ``ServingJob``)
 is laid out as the /opt/ml tree SageMaker would prepare, and run either as a process
 (``ProcessRunner``, with ``bwrap --unshare-net`` for network isolation) or as the built image
-(``PodmanRunner``). Standard library only; the containers bring their own packages.
+(``PodmanRunner``). Standard library only; the containers bring their own packages. The containers
+are a checkout's ``containers/`` or, without one, those the installed package ships; what local mode
+builds and writes goes to the user's cache (``Workspace``). Missing host tools are installed only
+when asked for (``install_missing=True``).
 
     from sagemaker_platform.local import ProcessRunner, TrainingJob, Workspace, run_training
 
-    workspace = Workspace.discover(Path.cwd())
+    workspace = Workspace.discover(Path.cwd())  # the checkout here, else the installed package's containers
     job = TrainingJob(name="demo", container=workspace.container("training"),
                       hyperparameters={"num_round": 50}, channels=[Channel(name="train", source=Path("data"))])
     result = run_training(job, ProcessRunner(), output=Path("out")).check()

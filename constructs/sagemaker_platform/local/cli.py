@@ -1,7 +1,10 @@
 """``python -m sagemaker_platform.local build|clean|train|process|serve|invoke``: run the containers locally.
 
 Every command prints its steps and the container's output on stderr; results (paths, responses)
-go to stdout. Jobs leave their results under ``--output`` (default ``.build/local/<job>``).
+go to stdout. The containers are the checkout's (``--root``, or the one at or above the current
+folder), else the installed package's. Jobs leave their results under ``--output`` (default: the
+checkout's ``.build/local/<job>``, else ``<cache>/jobs/<job>``). Missing host tools (bwrap, podman,
+runc, debootstrap) are installed with apt-get only with ``--install-missing``, and announced.
 """
 
 from __future__ import annotations
@@ -59,8 +62,8 @@ def _runner(args: argparse.Namespace, workspace: Workspace, progress: Console) -
     if args.mode == "podman":
         from sagemaker_platform.local.podman import PodmanRunner
 
-        return PodmanRunner(workspace, install_missing=args.install, mirror=args.mirror, note=progress.step)
-    return ProcessRunner(install_missing=args.install, note=progress.step)
+        return PodmanRunner(workspace, install_missing=args.install_missing, mirror=args.mirror, note=progress.step)
+    return ProcessRunner(install_missing=args.install_missing, note=progress.step)
 
 
 def _job_name(args: argparse.Namespace, kind: str) -> str:
@@ -68,7 +71,7 @@ def _job_name(args: argparse.Namespace, kind: str) -> str:
 
 
 def _results(folder: str | None, workspace: Workspace, name: str) -> Path:
-    return Path(folder) if folder else workspace.root / ".build" / "local" / name
+    return Path(folder) if folder else workspace.results(name)
 
 
 def _train(args: argparse.Namespace, workspace: Workspace, progress: Console) -> int:
@@ -176,7 +179,7 @@ def _build(args: argparse.Namespace, workspace: Workspace, progress: Console) ->
     from sagemaker_platform.local.images import ImageBuilder
     from sagemaker_platform.local.podman import PodmanEngine
 
-    engine = PodmanEngine(workspace, install_missing=args.install, note=progress.step)
+    engine = PodmanEngine(workspace, install_missing=args.install_missing, note=progress.step)
     builder = ImageBuilder(engine, note=progress.step, mirror=args.mirror)
     names = args.names or ["training", "processing", "inference"]
     for name in names:
@@ -203,7 +206,7 @@ def _clean(args: argparse.Namespace, workspace: Workspace, progress: Console) ->
 
 
 def _job_options(parser: argparse.ArgumentParser, container: str) -> None:
-    parser.add_argument("--container", default=container, help=f"folder under containers/ (default: {container})")
+    parser.add_argument("--container", default=container, help=f"a container folder's name (default: {container})")
     parser.add_argument("--job-name", help="job name (default: <command>-<timestamp>)")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="container environment")
     parser.add_argument("--network", action="store_true", help="turn network isolation off (default: isolated)")
@@ -218,10 +221,25 @@ def parser() -> argparse.ArgumentParser:
         "as processes or as podman images. Steps and container output go to stderr, results to stdout.",
     )
     root.add_argument("--mode", choices=("process", "podman"), default="process", help="how to run (default: process)")
-    root.add_argument("--root", type=Path, help="repository checkout (default: found from the current folder)")
-    root.add_argument("--cache", type=Path, help="podman storage folder (default: ~/.cache/sagemaker-platform)")
+    root.add_argument(
+        "--root",
+        type=Path,
+        help="repository checkout whose containers/ to run (default: the checkout at or above the current "
+        "folder, else the containers of the installed package)",
+    )
+    root.add_argument(
+        "--cache",
+        type=Path,
+        help="local mode's state: podman settings and storage, wheelhouse, results without a checkout "
+        "(default: $XDG_CACHE_HOME/sagemaker-platform, else ~/.cache/sagemaker-platform)",
+    )
     root.add_argument("--quiet", action="store_true", help="show steps only, not the container's output")
-    root.add_argument("--no-install", dest="install", action="store_false", help="never apt-get install missing tools")
+    root.add_argument(
+        "--install-missing",
+        action="store_true",
+        help="apt-get install missing host tools (bwrap, podman, runc, debootstrap; root only), announcing each "
+        "(default: never install, name the package instead)",
+    )
     root.add_argument("--mirror", help="Debian mirror of the base image (default: from the apt sources)")
     commands = root.add_subparsers(dest="command", required=True)
 
@@ -237,19 +255,25 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--channel", action="append", default=[], metavar="NAME=PATH[,mode=Pipe][,type=text/csv]")
     train.add_argument("--hyperparameter", "-H", action="append", default=[], metavar="KEY=VALUE")
     train.add_argument("--checkpoints", metavar="DIR", help="checkpoints folder, resumed from and updated")
-    train.add_argument("--output", metavar="DIR", help="model.tar.gz, failure, job.log (default: .build/local/<job>)")
+    train.add_argument(
+        "--output",
+        metavar="DIR",
+        help="model.tar.gz, failure, job.log (default: .build/local/<job> or <cache>/jobs/<job>)",
+    )
     train.set_defaults(run=_train)
 
     process = commands.add_parser("process", help="run a processing job: process [options] -- ARGS")
     _job_options(process, "processing")
     process.add_argument("--input", action="append", default=[], metavar="NAME=PATH[,to=/opt/ml/processing/...]")
     process.add_argument("--output", action="append", default=[], metavar="NAME=DIR[,from=/opt/ml/processing/...]")
-    process.add_argument("--logs", metavar="DIR", help="message and job.log (default: .build/local/<job>)")
+    process.add_argument(
+        "--logs", metavar="DIR", help="message and job.log (default: .build/local/<job> or <cache>/jobs/<job>)"
+    )
     process.add_argument("arguments", nargs=argparse.REMAINDER, help="the container's arguments, after --")
     process.set_defaults(run=_process)
 
     serving = commands.add_parser("serve", help="serve a model until Ctrl-C, or for one --invoke")
-    serving.add_argument("--container", default="inference", help="folder under containers/ (default: inference)")
+    serving.add_argument("--container", default="inference", help="a container folder's name (default: inference)")
     serving.add_argument("--model", required=True, help="model.tar.gz or a model folder")
     serving.add_argument("--job-name", help="name for logs (default: serve-<timestamp>)")
     serving.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="container environment")
@@ -278,9 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     progress = Console(show_logs=not args.quiet)
     try:
-        workspace = Workspace(args.root.resolve()) if args.root else Workspace.discover(Path.cwd())
-        if args.cache:
-            workspace = Workspace(workspace.root, cache=args.cache.resolve())
+        cache = args.cache.resolve() if args.cache else None
+        workspace = Workspace.checkout(args.root, cache) if args.root else Workspace.discover(Path.cwd(), cache)
         return int(args.run(args, workspace, progress))
     except (LocalModeError, ValueError) as exc:
         progress.step(f"error: {exc}")

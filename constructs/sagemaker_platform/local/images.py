@@ -6,7 +6,7 @@ configured index. Offline, local mode passes two pinned stand-ins instead:
 1. Runtime base (``BASE_IMAGE``): ``debootstrap --variant=minbase --include=python3 bookworm`` from
    this machine's apt mirror, trimmed, imported with ``podman import`` and pinned by digest.
 2. Wheelhouse: ``pip wheel`` of every container's ``requirements.txt`` (and pip itself) into the
-   cache (``~/.cache/sagemaker-platform/wheelhouse``), never into a build context; bookworm's python3
+   cache (``<cache>/wheelhouse``, see ``Workspace``), never into a build context; bookworm's python3
    is 3.11, so this interpreter must be CPython 3.11 too.
 3. Build base (``BUILD_IMAGE``): the runtime base plus pip and the wheelhouse as pip's only index
    (``containers/build/python-build.Dockerfile``), a stand-in for the official image's pip.
@@ -151,7 +151,12 @@ class ImageBuilder:
             )
         import importlib.metadata
 
-        pip = f"pip=={importlib.metadata.version('pip')}"
+        try:
+            pip = f"pip=={importlib.metadata.version('pip')}"
+        except importlib.metadata.PackageNotFoundError:
+            raise LocalModeError(
+                f"the wheelhouse is built with pip, which {sys.executable} lacks: {sys.executable} -m ensurepip"
+            ) from None
         requirements = sorted(self.engine.workspace.containers.glob("*/requirements.txt"))
         wheelhouse = self.engine.workspace.wheelhouse
         stamp = wheelhouse / ".stamp"
@@ -222,4 +227,6 @@ class ImageBuilder:
         listing = self.engine.run("images", "--format", "{{.Repository}}:{{.Tag}}", f"{REPOSITORY}/{name}")
         for reference in listing.stdout.split():
             if reference not in (keep, f"{REPOSITORY}/{name}:local"):
-                self.engine.run("untag", reference, check=False)
+                # Named twice: `podman untag IMAGE` alone removes every name of that image, and an
+                # older tag can be the same image as the new one (a README changed, nothing COPY'd did).
+                self.engine.run("untag", reference, reference, check=False)

@@ -1,9 +1,9 @@
 """Podman mode: the built image runs with the tree mounted at /opt/ml, as SageMaker runs it.
 
-Podman runs with local mode's own configuration (``containers/build/*.conf`` rendered into
-``.build/podman/``, storage in the workspace cache), selected with ``CONTAINERS_CONF`` and
+Podman runs with local mode's own configuration (``containers/build/*.conf`` rendered into the
+cache's ``podman-config/``, storage in the cache's ``podman/``), selected with ``CONTAINERS_CONF`` and
 ``CONTAINERS_STORAGE_CONF`` on each call, so neither this process's environment nor the machine's
-podman settings and storage change.
+podman settings and storage change, and nothing is written into a checkout or an installed package.
 """
 
 from __future__ import annotations
@@ -49,14 +49,18 @@ class PodmanEngine:
         return self._podman
 
     def write_config(self) -> None:
-        """Render ``containers/build/*.conf`` into the checkout's ``.build/podman/`` (when changed)."""
+        """Render ``containers/build/*.conf`` into the cache's ``podman-config/`` (when changed)."""
         for name in ("containers.conf", "storage.conf"):
             template = (self.workspace.engine_templates / name).read_text(encoding="utf-8")
             target = self.config / name
             rendered = template.replace("@STATE@", str(self.state.resolve()))
             if not target.is_file() or target.read_text(encoding="utf-8") != rendered:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(rendered, encoding="utf-8")
+                # Replaced whole: another process (a checkout and an installed package share the
+                # cache) may be reading it for a podman call right now.
+                partial = target.with_name(f".{name}.{os.getpid()}")
+                partial.write_text(rendered, encoding="utf-8")
+                partial.replace(target)
 
     def env(self) -> dict[str, str]:
         """The environment of a podman call: this process's plus the two configuration files."""
@@ -143,11 +147,13 @@ class PodmanRunner(Runner):
     """Builds container folders into images (see ``images``) and runs them with podman.
 
     Args:
-        workspace: The checkout (containers, podman settings) and cache (podman storage).
-        install_missing: apt-get install podman, runc and debootstrap when missing (root only).
-            Default: False, then a missing tool is an error saying what to install.
+        workspace: Where the containers and podman's templates come from (a checkout or the installed
+            package) and the cache everything built goes to (podman settings and storage, wheelhouse).
+        install_missing: apt-get install podman, runc and debootstrap when missing (root only),
+            each announced to ``note``. Default: False, then a missing tool is an error saying what
+            to install; nothing is ever installed unless asked for here.
         mirror: The Debian mirror of the base image. Default: the one in this machine's apt sources.
-        note: Told when a tool is being installed. Default: nobody.
+        note: Told when a tool is being installed. Default: the announcement goes to stderr.
     """
 
     name = "podman"

@@ -159,8 +159,9 @@ class ProcessRunner(Runner):
     Args:
         python: The interpreter with the containers' packages. Default: this one.
         install_missing: apt-get install bubblewrap when network isolation needs it and it is
-            missing (root only). Default: False, then a missing bwrap is an error saying what to install.
-        note: Told when a tool is being installed. Default: nobody.
+            missing (root only), announced to ``note``. Default: False, then a missing bwrap is an
+            error saying what to install; nothing is ever installed unless asked for here.
+        note: Told when a tool is being installed. Default: the announcement goes to stderr.
     """
 
     name = "process"

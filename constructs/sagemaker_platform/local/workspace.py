@@ -1,46 +1,64 @@
-"""Where local mode finds the containers and keeps its own state: a checkout of this repository."""
+"""Where local mode finds the containers (a checkout, or the installed package) and keeps its state (the cache)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sagemaker_platform.local.errors import LocalModeError
 from sagemaker_platform.local.job import Container
+from sagemaker_platform.platform_containers import platform_containers_root
+
+#: The file that makes a folder a sagemaker-platform checkout for local mode.
+_CHECKOUT_MARKER = Path("containers") / "build" / "containers.conf"
 
 
 def default_cache() -> Path:
-    """``~/.cache/sagemaker-platform``: images outlive a checkout and are shared by the user's checkouts."""
-    return Path.home() / ".cache" / "sagemaker-platform"
+    """``$XDG_CACHE_HOME/sagemaker-platform``, else ``~/.cache/sagemaker-platform``.
+
+    Images outlive a checkout and are shared by the user's checkouts and installed packages. A
+    relative ``XDG_CACHE_HOME`` is ignored, as the XDG base directory specification asks.
+    """
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "sagemaker-platform"
 
 
 @dataclass(frozen=True)
 class Workspace:
-    """A repository checkout and the user's cache of what local mode builds.
+    """The containers local mode runs and the user's cache of what it builds and writes.
 
-    ``containers/<name>/`` are the containers, ``containers/build/`` holds podman's settings, which
-    are rendered into ``.build/podman/`` (never committed). Podman's storage (base image, images,
-    several GB) lives in ``cache``, outside the checkout, so no tool that walks the repository
-    walks image layers too. Default cache: ``~/.cache/sagemaker-platform``.
+    ``root`` is a repository checkout: its ``containers/<name>/`` are the containers, so edits run
+    at once. Without one (``Workspace()``), the containers are the ones the installed package ships
+    (``sagemaker_platform.platform_containers``). Either way ``containers/build/`` holds podman's
+    templates, and everything local mode writes lives in ``cache``, never in the package: the
+    rendered podman settings, podman's storage (base image, images, several GB), the wheelhouse
+    and, without a checkout, the jobs' default results. Default cache: ``default_cache()``.
     """
 
-    root: Path
+    root: Path | None = None
     cache: Path = field(default_factory=default_cache)
 
     @property
     def containers(self) -> Path:
-        """The folder of container folders."""
-        return self.root / "containers"
+        """The folder of container folders: the checkout's ``containers/`` or the installed package's."""
+        if self.root is not None:
+            return self.root / "containers"
+        try:
+            return platform_containers_root()
+        except FileNotFoundError as err:
+            raise LocalModeError(str(err)) from None
 
     @property
     def engine_templates(self) -> Path:
-        """containers.conf and storage.conf templates for podman."""
+        """containers.conf, storage.conf and python-build.Dockerfile: podman's templates."""
         return self.containers / "build"
 
     @property
     def engine_config(self) -> Path:
         """Where podman's rendered containers.conf and storage.conf go."""
-        return self.root / ".build" / "podman"
+        return self.cache / "podman-config"
 
     @property
     def storage(self) -> Path:
@@ -52,8 +70,14 @@ class Workspace:
         """Wheels of every container's requirements, for offline image builds (never in a build context)."""
         return self.cache / "wheelhouse"
 
+    def results(self, job: str) -> Path:
+        """A job's default results folder: ``.build/local/<job>`` in a checkout, else ``<cache>/jobs/<job>``."""
+        if self.root is not None:
+            return self.root / ".build" / "local" / job
+        return self.cache / "jobs" / job
+
     def container(self, name: str) -> Container:
-        """The container folder ``containers/<name>`` (``training``, ``processing``, ``inference``)."""
+        """The container folder ``<containers>/<name>`` (``training``, ``processing``, ``inference``)."""
         directory = self.containers / name
         if not (directory / "Dockerfile").is_file():
             known = sorted(p.name for p in self.containers.glob("*") if (p / "Dockerfile").is_file())
@@ -61,13 +85,18 @@ class Workspace:
         return Container(directory=directory)
 
     @classmethod
-    def discover(cls, start: Path) -> Workspace:
-        """The nearest folder at or above ``start`` that has ``containers/build/containers.conf``."""
+    def checkout(cls, root: Path, cache: Path | None = None) -> Workspace:
+        """The checkout at ``root``; raises LocalModeError unless it has ``containers/build/containers.conf``."""
+        root = root.resolve()
+        if not (root / _CHECKOUT_MARKER).is_file():
+            raise LocalModeError(f"{root} is not a sagemaker-platform checkout: it has no {_CHECKOUT_MARKER}")
+        return cls(root) if cache is None else cls(root, cache=cache)
+
+    @classmethod
+    def discover(cls, start: Path, cache: Path | None = None) -> Workspace:
+        """The nearest checkout at or above ``start``; without one, the installed package's containers."""
         here = start.resolve()
         for folder in (here, *here.parents):
-            if (folder / "containers" / "build" / "containers.conf").is_file():
-                return cls(folder)
-        raise LocalModeError(
-            f"no sagemaker-platform checkout (containers/build/containers.conf) at or above {here}; "
-            "run from the repository or pass --root"
-        )
+            if (folder / _CHECKOUT_MARKER).is_file():
+                return cls.checkout(folder, cache)
+        return cls() if cache is None else cls(cache=cache)

@@ -6,6 +6,11 @@ from sagemaker_platform._lazy import exports
 
 #: Module -> the names this package exports from it, imported on first use (see sagemaker_platform._lazy).
 _EXPORTS: dict[str, tuple[str, ...]] = {
+    # Where the library's own containers are (the wheel's package data, or a checkout's containers/).
+    "sagemaker_platform.platform_containers": (
+        "PLATFORM_CONTAINERS",
+        "platform_container_directory",
+    ),
     "sagemaker_platform.serving.alarms": ("AlarmSettings",),
     "sagemaker_platform.serving.autoscaling": ("VariantScaling",),
     "sagemaker_platform.serving.deployment": (
@@ -38,6 +43,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
 }
 
 if TYPE_CHECKING:
+    from sagemaker_platform.platform_containers import PLATFORM_CONTAINERS as PLATFORM_CONTAINERS
+    from sagemaker_platform.platform_containers import platform_container_directory as platform_container_directory
     from sagemaker_platform.serving.alarms import AlarmSettings as AlarmSettings
     from sagemaker_platform.serving.autoscaling import VariantScaling as VariantScaling
     from sagemaker_platform.serving.deployment import BlueGreenDeployment as BlueGreenDeployment

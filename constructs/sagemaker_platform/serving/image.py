@@ -1,4 +1,4 @@
-"""Where a model's container image comes from: a local directory, ECR, or a URI you already have."""
+"""Where a model's container image comes from: the library's own containers, a local directory, ECR, a built-in."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from constructs import Construct
 
 from sagemaker_platform.foundations.roles import SageMakerExecutionRole
+from sagemaker_platform.platform_containers import platform_container_directory
 
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
@@ -30,7 +31,7 @@ class BoundImage:
 
 
 class ModelImage(ABC):
-    """An image source for :class:`Model` containers. Use the ``from_*`` factories."""
+    """An image source for :class:`Model` containers and job specs. Use the ``platform_*`` and ``from_*`` factories."""
 
     @abstractmethod
     def bind(self, scope: Construct, role: SageMakerExecutionRole) -> BoundImage:
@@ -45,6 +46,35 @@ class ModelImage(ABC):
                 f"ModelImage.from_asset: directory: got {str(path)!r}; allowed: a directory with a Dockerfile"
             )
         return _AssetImage(str(path), dict(build_args or {}))
+
+    @staticmethod
+    def platform_inference() -> ModelImage:
+        """The library's inference server (``serve`` on port 8080, CSV/JSON/NPY, multi-model) as an image asset.
+
+        Built from the container folder shipped with the library (``platform_container_directory("inference")``)
+        with no build arguments: the official ``python:3.11-slim-bookworm`` base and the library's
+        pinned requirements, so it builds on any Docker engine, and an installed package and a
+        checkout give the same asset hash.
+        """
+        return ModelImage.from_asset(platform_container_directory("inference"))
+
+    @staticmethod
+    def platform_training() -> ModelImage:
+        """The library's XGBoost training image (``train``: File/FastFile/Pipe channels, checkpoints) as an image asset.
+
+        For ``TrainingJobSpec(image_uri=...)``: ``bind`` it to a scope and the job role, as for
+        :meth:`platform_inference`, whose build settings it shares.
+        """
+        return ModelImage.from_asset(platform_container_directory("training"))
+
+    @staticmethod
+    def platform_processing() -> ModelImage:
+        """The library's processing image (``process prepare|evaluate|generate|ingest``) as an image asset.
+
+        For ``ProcessingJobSpec(image_uri=..., entrypoint=["process", "prepare"])``: ``bind`` it to a
+        scope and the job role, as for :meth:`platform_inference`, whose build settings it shares.
+        """
+        return ModelImage.from_asset(platform_container_directory("processing"))
 
     @staticmethod
     def from_builtin(image: str) -> ModelImage:
