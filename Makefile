@@ -91,7 +91,7 @@ images: $(VENV)/.installed
 clean-images: $(VENV)/.installed
 	$(PY) -m sagemaker_platform.local clean
 
-# On demand only: about 45 minutes; each benchmark installs what it needs (.venv-bench, apt packages).
+# On demand only: about 70 minutes; each benchmark installs what it needs (.venv-bench, apt packages).
 # The start-up benchmark also measures the library as of STARTUP_BASELINE, the last commit before lazy imports.
 STARTUP_BASELINE ?= 5f74cd1
 bench: $(VENV)/.installed
@@ -99,6 +99,7 @@ bench: $(VENV)/.installed
 	$(PY) -m benchmarks.serving
 	$(PY) -m benchmarks.training
 	$(PY) -m benchmarks.startup --baseline $(STARTUP_BASELINE)
+	$(PY) -m benchmarks.fresh_clone --serial
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check constructs stacks tests tools scripts benchmarks app.py
