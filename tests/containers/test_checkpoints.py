@@ -110,12 +110,27 @@ def test_resume_does_not_depend_on_the_seed_being_ignored(tmp_path: Path, big_da
     assert models[0] != models[1]
 
 
+def _wait_until_blocked_opening_a_fifo(process: subprocess.Popen[str], timeout_s: float = 60) -> None:
+    """Until the process sits in open() of a FIFO with no writer: a fixed sleep is too short on a loaded
+    machine (the signal then arrives before the handler is installed, while numpy and xgboost import)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the job exited before it opened the channel's FIFO"
+        try:
+            if Path(f"/proc/{process.pid}/wchan").read_text().strip() == "wait_for_partner":
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"the job did not block on the FIFO within {timeout_s} s")
+
+
 def test_sigterm_while_waiting_for_pipe_data_exits_cleanly(base_dir: Path) -> None:
     (base_dir / "input/data").mkdir(parents=True)
     os.mkfifo(base_dir / "input/data/train_0")  # nobody ever writes: open() blocks
     write_training_tree(base_dir, HPS, {"train": {"TrainingInputMode": "Pipe", "ContentType": "text/csv"}})
     process = _start(base_dir)
-    time.sleep(1.5)  # let it reach the blocking open of the FIFO
+    _wait_until_blocked_opening_a_fifo(process)
     process.send_signal(signal.SIGTERM)
     out, _ = process.communicate(timeout=30)
     assert process.returncode == 0, out
