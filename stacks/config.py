@@ -12,6 +12,7 @@ from aws_cdk import aws_logs as logs
 
 from sagemaker_platform._constraints import api
 from sagemaker_platform._defaults import KNOWN_INTERFACE_ENDPOINTS, subnet_bits, subnet_mask
+from sagemaker_platform.foundations.network import availability_zones_context
 
 CONTEXT_KEY = "sagemaker-platform"
 
@@ -449,5 +450,8 @@ def seed_availability_zones(app: App, config: PlatformConfig) -> None:
     """
     for stage in config.stages:
         if stage.account and stage.availability_zones:
-            key = f"availability-zones:account={stage.account}:region={stage.region}"
-            app.node.set_context(key, list(stage.availability_zones))
+            context = availability_zones_context(
+                account=stage.account, region=stage.region, zones=stage.availability_zones
+            )
+            for key, zones in context.items():
+                app.node.set_context(key, zones)

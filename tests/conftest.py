@@ -66,11 +66,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     serial run, and so are the shared session fixtures above. An explicit ``xdist_group`` mark wins.
     """
     for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        names = getattr(item, "fixturenames", ())
-        group = next((g for fixture, g in _SHARED_FIXTURES if fixture in names), None)
-        item.add_marker(pytest.mark.xdist_group(group or item.nodeid.split("::", 1)[0]))
+        marks = [m.args[0] if m.args else m.kwargs.get("name", "default") for m in item.iter_markers("xdist_group")]
+        if not marks:
+            names = getattr(item, "fixturenames", ())
+            marks = [next((g for fixture, g in _SHARED_FIXTURES if fixture in names), item.nodeid.split("::", 1)[0])]
+            item.add_marker(pytest.mark.xdist_group(marks[0]))
+        if getattr(config.option, "loadgroup", False):
+            # xdist 3.8 tells the scheduler a test's group by appending "@<group>" to its node ID, which
+            # it writes to Item._nodeid; pytest 9.2 keeps node IDs in Item._id, so without this the
+            # groups would be ignored and every worker would build every session fixture.
+            from _pytest.nodeid import coerce_node_id
+
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(sorted(map(str, marks)))}")
 
 
 # --- what a run could not check -------------------------------------------------------------------

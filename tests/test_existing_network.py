@@ -37,6 +37,7 @@ from sagemaker_platform import (
     SecureBucketProps,
     VariantSpec,
     add_nag_packs,
+    availability_zones_context,
 )
 from tests.harness import make_app, violations
 
@@ -452,3 +453,34 @@ def test_fails_a_log_bucket_of_ones_own_without_the_flag_naming_it() -> None:
         r"\"@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy\": true in cdk.json's \"context\"",
     ):
         SecureBucket(stack, "Data", SecureBucketProps(encryption_key=keys.data, access_logs_bucket=own))
+
+
+def test_fails_an_account_bound_network_whose_zones_cdk_would_look_up_naming_the_fix() -> None:
+    stack = Stack(make_app(), "Bound", env={"account": "111111111111", "region": "eu-west-1"})
+    key = PlatformKeys(stack, "Keys", PlatformKeysProps(purposes=(KeyPurpose.LOGS,))).logs
+    props = IsolatedNetworkProps(
+        flow_logs_key=key, availability_zones=["eu-west-1a", "eu-west-1b"], s3_prefix_list_id="pl-6da54004"
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"looks its availability zones up \(an AWS call at synth\) unless the context key "
+        r"'availability-zones:account=111111111111:region=eu-west-1' is set; allowed: App\(context="
+        r"availability_zones_context\(account='111111111111', region='eu-west-1', zones=\['eu-west-1a', 'eu-west-1b'\]\)\)",
+    ):
+        IsolatedNetwork(stack, "Net", props)
+
+
+def test_an_account_bound_network_with_its_zones_in_context_records_no_lookup() -> None:
+    app = make_app(
+        **availability_zones_context(account="111111111111", region="eu-west-1", zones=["eu-west-1a", "eu-west-1b"])
+    )
+    stack = Stack(app, "Bound", env={"account": "111111111111", "region": "eu-west-1"})
+    key = PlatformKeys(stack, "Keys", PlatformKeysProps(purposes=(KeyPurpose.LOGS,))).logs
+    IsolatedNetwork(
+        stack,
+        "Net",
+        IsolatedNetworkProps(
+            flow_logs_key=key, availability_zones=["eu-west-1a", "eu-west-1b"], s3_prefix_list_id="pl-6da54004"
+        ),
+    )
+    assert "missing" not in str(app.synth().get_stack_artifact(stack.artifact_id).manifest)

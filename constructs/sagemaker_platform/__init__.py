@@ -73,6 +73,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "SageMakerExecutionRoleProps",
         "SecureBucket",
         "SecureBucketProps",
+        "availability_zones_context",
     ),
     "sagemaker_platform.jobs": (
         "CategoricalRange",
@@ -225,6 +226,7 @@ if TYPE_CHECKING:
     from sagemaker_platform.foundations import SageMakerExecutionRoleProps as SageMakerExecutionRoleProps
     from sagemaker_platform.foundations import SecureBucket as SecureBucket
     from sagemaker_platform.foundations import SecureBucketProps as SecureBucketProps
+    from sagemaker_platform.foundations import availability_zones_context as availability_zones_context
     from sagemaker_platform.jobs import CategoricalRange as CategoricalRange
     from sagemaker_platform.jobs import Channel as Channel
     from sagemaker_platform.jobs import ContinuousRange as ContinuousRange

@@ -34,8 +34,12 @@ from sagemaker_platform import (
     Ttl,
     acknowledge_wildcard_resources,
     add_nag_packs,
+    availability_zones_context,
+    features_from_dataclass,
 )
-from sagemaker_platform.featurestore import features_from_dataclass
+
+#: Where it deploys (replace with yours).
+ACCOUNT, REGION, ZONES = "111111111111", "eu-west-1", ["eu-west-1a", "eu-west-1b"]
 
 
 @dataclass
@@ -62,7 +66,7 @@ class FeatureStack(cdk.Stack):
             "Network",
             IsolatedNetworkProps(
                 flow_logs_key=keys.logs,
-                availability_zones=["eu-west-1a", "eu-west-1b"],
+                availability_zones=ZONES,
                 s3_prefix_list_id="pl-6da54004",  # eu-west-1's S3 prefix list; look yours up (see the README)
                 interface_endpoints=["sagemaker.featurestore-runtime", "logs", "sts"],
             ),
@@ -169,7 +173,8 @@ class FeatureStack(cdk.Stack):
         cfn_function.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})
 
 
-app = cdk.App()
-FeatureStack(app, "CustomerFeatures", env=cdk.Environment(account="111111111111", region="eu-west-1"))
+# The zones CDK would otherwise look up for an account-bound VPC: synth stays offline.
+app = cdk.App(context=availability_zones_context(account=ACCOUNT, region=REGION, zones=ZONES))
+FeatureStack(app, "CustomerFeatures", env=cdk.Environment(account=ACCOUNT, region=REGION))
 add_nag_packs(app)
 app.synth()

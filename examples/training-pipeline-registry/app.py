@@ -41,7 +41,11 @@ from sagemaker_platform import (
     SpotTraining,
     TrainingJobSpec,
     add_nag_packs,
+    availability_zones_context,
 )
+
+#: Where it deploys (replace with yours).
+ACCOUNT, REGION, ZONES = "111111111111", "eu-west-1", ["eu-west-1a", "eu-west-1b"]
 
 #: The existing registry: registered into, never created or changed by this app.
 REGISTRY = "acme-churn-models"
@@ -64,7 +68,7 @@ class TrainingStack(cdk.Stack):
             "Network",
             IsolatedNetworkProps(
                 flow_logs_key=keys.logs,
-                availability_zones=["eu-west-1a", "eu-west-1b"],
+                availability_zones=ZONES,
                 s3_prefix_list_id="pl-6da54004",  # eu-west-1's S3 prefix list; look yours up (see the README)
             ),
         )
@@ -117,6 +121,7 @@ class TrainingStack(cdk.Stack):
             compute=JobCompute(instance_type="ml.m5.xlarge"),
             hyperparameters={"objective": "binary:logistic", "eval_metric": "auc", "num_round": 200, "max_depth": 5},
             metric_definitions=[MetricDefinition(name="validation:auc", regex=r"validation:auc=([0-9.]+)")],
+            max_runtime_s=4 * 3600,
             spot=SpotTraining(checkpoint_bucket=models.bucket, checkpoint_prefix="checkpoints/", max_wait_s=8 * 3600),
             role_arn=role.role_arn,
             security=JobSecurity(network=security.network, volume_key=keys.models, output_key=keys.models),
@@ -170,7 +175,8 @@ class TrainingStack(cdk.Stack):
         )
 
 
-app = cdk.App()
-TrainingStack(app, "ChurnTraining", env=cdk.Environment(account="111111111111", region="eu-west-1"))
+# The zones CDK would otherwise look up for an account-bound VPC: synth stays offline.
+app = cdk.App(context=availability_zones_context(account=ACCOUNT, region=REGION, zones=ZONES))
+TrainingStack(app, "ChurnTraining", env=cdk.Environment(account=ACCOUNT, region=REGION))
 add_nag_packs(app)
 app.synth()

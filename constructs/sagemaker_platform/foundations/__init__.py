@@ -15,6 +15,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "sagemaker_platform.foundations.network": (
         "IsolatedNetwork",
         "IsolatedNetworkProps",
+        "availability_zones_context",
     ),
     "sagemaker_platform.foundations.placement": ("JobNetwork",),
     "sagemaker_platform.foundations.roles": (
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from sagemaker_platform.foundations.grantee import ManagedPolicyGrantee as ManagedPolicyGrantee
     from sagemaker_platform.foundations.network import IsolatedNetwork as IsolatedNetwork
     from sagemaker_platform.foundations.network import IsolatedNetworkProps as IsolatedNetworkProps
+    from sagemaker_platform.foundations.network import availability_zones_context as availability_zones_context
     from sagemaker_platform.foundations.placement import JobNetwork as JobNetwork
     from sagemaker_platform.foundations.roles import BucketAccess as BucketAccess
     from sagemaker_platform.foundations.roles import SageMakerExecutionRole as SageMakerExecutionRole

@@ -222,6 +222,21 @@ class IsolatedNetworkProps:
         return _defaults.subnet_mask(_prefix_length(self.cidr) or 16, azs)
 
 
+def availability_zones_context_key(account: str, region: str) -> str:
+    """The context key under which CDK keeps an account's availability zones in a region."""
+    return f"availability-zones:account={account}:region={region}"
+
+
+def availability_zones_context(*, account: str, region: str, zones: Sequence[str]) -> dict[str, list[str]]:
+    """Context telling CDK an account's availability zones in a region, so synth never looks them up.
+
+    ``App(context=availability_zones_context(account="111111111111", region="eu-west-1",
+    zones=["eu-west-1a", "eu-west-1b"]))``, or put the same key in ``cdk.json``. An
+    :class:`IsolatedNetwork` that creates its VPC in a stack bound to an account requires it.
+    """
+    return {availability_zones_context_key(account, region): list(zones)}
+
+
 def _prefix_length(cidr: str) -> int | None:
     try:
         return ipaddress.IPv4Network(cidr, strict=True).prefixlen
@@ -375,7 +390,27 @@ class IsolatedNetwork(Construct):
         """Let another security group (a Lambda, a notebook) reach the interface endpoints on 443."""
         self.endpoints_security_group.connections.allow_from(peer, ec2.Port.tcp(443), description)
 
+    def _check_zones_known(self, props: IsolatedNetworkProps) -> None:
+        # ec2.Vpc reads Stack.availability_zones even when given its zones (to check them), and in a
+        # stack bound to an account that is a context lookup: `cdk synth` would call AWS, or fail
+        # without credentials ("Need to perform AWS calls"), long after this line.
+        stack = Stack.of(self)
+        if Token.is_unresolved(stack.account) or Token.is_unresolved(stack.region):
+            return
+        key = availability_zones_context_key(stack.account, stack.region)
+        if self.node.try_get_context(key) is not None:
+            return
+        zones = list(props.availability_zones or [f"{stack.region}a", f"{stack.region}b"])
+        raise ValueError(
+            f"IsolatedNetwork {self.node.id}: stack {stack.stack_name} is bound to account {stack.account}, so CDK "
+            f"looks its availability zones up (an AWS call at synth) unless the context key {key!r} is set; allowed: "
+            f"App(context=availability_zones_context(account={stack.account!r}, region={stack.region!r}, "
+            f'zones={zones!r})), or that key in cdk.json\'s "context"'
+            + ("" if props.availability_zones else ", with availability_zones=[...] naming the zones to use")
+        )
+
     def _create_vpc(self, props: IsolatedNetworkProps) -> ec2.Vpc:
+        self._check_zones_known(props)
         vpc = ec2.Vpc(
             self,
             "Vpc",
