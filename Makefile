@@ -18,7 +18,10 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 
 .PHONY: setup synth test host-tools lint clean images clean-images diagrams graphviz bench rehearse
 
-setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
+# The three installs are independent and mostly wait on downloads and unpacking: run them at once.
+SETUP_PARTS := $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
+setup:
+	@$(MAKE) --no-print-directory -j3 $(SETUP_PARTS)
 
 # The containers' runtime pins join the dev venv so their code is tested as processes; the
 # library itself never depends on them.

@@ -464,7 +464,7 @@ def test_fails_cdk_json_values_naming_the_key(extra: dict[str, Any], message: st
 def test_a_slash_24_vpc_synthesizes_with_subnets_that_fit(outdir: Any) -> None:
     from aws_cdk.assertions import Template
 
-    from sagemaker_platform import IsolatedNetwork
+    from sagemaker_platform import IsolatedNetwork, availability_zones_context
 
     azs = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
     raw = {
@@ -476,7 +476,8 @@ def test_a_slash_24_vpc_synthesizes_with_subnets_that_fit(outdir: Any) -> None:
         "s3PrefixListId": "pl-6da54004",
     }
     (stage,) = PlatformConfig.from_context(_stages(raw)).stages
-    stack = Stack(make_app(outdir), "Small", env={"account": "111111111111", "region": "eu-west-1"})
+    zones = availability_zones_context(account="111111111111", region="eu-west-1", zones=azs)
+    stack = Stack(make_app(outdir, **zones), "Small", env={"account": "111111111111", "region": "eu-west-1"})
     keys = PlatformKeys(stack, "Keys", PlatformKeysProps(purposes=(KeyPurpose.LOGS,)))
     props = IsolatedNetworkProps(
         flow_logs_key=keys.logs,

@@ -387,7 +387,11 @@ class IsolatedNetwork(Construct):
         )
 
     def allow_endpoint_access_from(self, peer: ec2.IConnectable, description: str) -> None:
-        """Let another security group (a Lambda, a notebook) reach the interface endpoints on 443."""
+        """Let another security group (a Lambda, a notebook) reach the interface endpoints on 443.
+
+        Nothing is added to an existing ``endpoints_security_group`` (its rules are its owner's): with one,
+        allow the peer there.
+        """
         self.endpoints_security_group.connections.allow_from(peer, ec2.Port.tcp(443), description)
 
     def _check_zones_known(self, props: IsolatedNetworkProps) -> None:
@@ -507,7 +511,8 @@ class IsolatedNetwork(Construct):
     def _ecr_layer_bucket_objects(self) -> str:
         stack = Stack.of(self)
         region = "<region>" if Token.is_unresolved(stack.region) else stack.region
-        return f"arn:aws:s3:::prod-{region}-starport-layer-bucket/*"
+        partition = "aws" if Token.is_unresolved(stack.partition) else stack.partition
+        return f"arn:{partition}:s3:::prod-{region}-starport-layer-bucket/*"
 
     def _allow_ecr_layers(self) -> None:
         # ECR serves image layers from an AWS-owned S3 bucket; without this, image pulls fail.
