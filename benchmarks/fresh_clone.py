@@ -58,6 +58,14 @@ def _run(label: str, command: str, cwd: Path, log_path: Path) -> Step:
     return Step(label, command, seconds, summary)
 
 
+def slowest_phases(log_path: Path) -> list[str]:
+    """pytest's ``--durations`` lines of a run's log (``@group`` is the xdist group the test ran in)."""
+    text = log_path.read_text(errors="replace") if log_path.is_file() else ""
+    block = text.split("slowest", 1)[1].split("\n=", 1)[0] if "slowest" in text else ""
+    rows = [line.split(None, 2) for line in block.splitlines()[1:] if re.match(r"\d+\.\d+s ", line)]
+    return [f"- {seconds} {phase} `{test}`" for seconds, phase, test in rows]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--serial", action="store_true", help="also run the suite in one process, for the ratio")
@@ -95,6 +103,8 @@ def main(argv: list[str] | None = None) -> None:
                 if args.serial
                 else ""
             ),
+            "Slowest phases of the parallel run (pytest's `--durations`; after `@`, the xdist group, whose "
+            "tests share a worker):\n" + "\n".join(slowest_phases(logs / "test.log")),
             "Outlives the clone, as on any machine that ran the suite before: pip's and npm's download caches "
             "and the user's cache (`~/.cache/sagemaker-platform`: local mode's podman base image, wheelhouse "
             "and images, rebuilt only when their inputs change; mypy's incremental cache, keyed by file "
