@@ -82,6 +82,22 @@ def synth_reference_app(
     return SynthResult(app=app, stages=list(stages), outdir=outdir, error=error)
 
 
+def synth_with_packs(app: App) -> str | None:
+    """Attach the nag packs to ``app`` and synthesize it: the validation failure's message, or None.
+
+    The cloud assembly, ``validation-report.json`` included, is written either way, so tests can
+    read what failed.
+    """
+    from sagemaker_platform import add_nag_packs
+
+    add_nag_packs(app)
+    try:
+        app.synth()
+    except RuntimeError as err:  # ValidationFailed: the report on disk says why
+        return str(err)
+    return None
+
+
 def violations(report: dict[str, Any]) -> list[str]:
     """Every unacknowledged finding in a validation report, as 'pack rule at path' lines."""
     lines = []
@@ -131,6 +147,27 @@ def require_tool(tool: str | None, name: str) -> str:
     if IN_CI:
         pytest.fail(f"{name} is missing; `make test` installs it (CI must run every referee)")
     pytest.skip(f"{name} is not installed; run `make test` to install it")
+
+
+def cdk_cli() -> str:
+    """The CDK CLI pinned in package.json (``npm ci`` puts it in node_modules)."""
+    cdk = REPO / "node_modules" / ".bin" / "cdk"
+    return require_tool(str(cdk) if cdk.exists() else None, "the pinned CDK CLI (node_modules)")
+
+
+def offline_env(home: Path, *, drop: tuple[str, ...] = ()) -> dict[str, str]:
+    """This process's environment with no AWS credentials or configuration and ``home`` as HOME.
+
+    Variables starting with any of ``drop`` go too (e.g. ``("PYTHON", "VIRTUAL_ENV")``).
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", *drop))}
+    env.update(
+        AWS_CONFIG_FILE="/dev/null",
+        AWS_SHARED_CREDENTIALS_FILE="/dev/null",
+        AWS_EC2_METADATA_DISABLED="true",
+        HOME=str(home),
+    )
+    return env
 
 
 def run_checkov(*target: str) -> tuple[list[str], int]:

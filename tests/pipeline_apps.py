@@ -22,7 +22,6 @@ from sagemaker_platform import (
     SageMakerExecutionRoleProps,
     SecureBucket,
     SecureBucketProps,
-    add_nag_packs,
 )
 from sagemaker_platform.compliance import state_machine_definitions
 from sagemaker_platform.foundations import JobNetwork
@@ -47,7 +46,7 @@ from sagemaker_platform.pipelines import (
     ModelReleaseProps,
     QualityGate,
 )
-from tests.harness import S3_PREFIX_LIST, make_app
+from tests.harness import S3_PREFIX_LIST, make_app, synth_with_packs
 
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sm@sha256:" + "c" * 64
 SHAPES = ("register", "release", "tune-transform")
@@ -204,12 +203,7 @@ class PipelineApp:
                 "sagemaker-platform:deploy-account-access",
                 "The test's inference image lives in a repository granted outside this app.",
             )
-        add_nag_packs(self.app)
-        try:
-            self.app.synth()
-            self.error: str | None = None
-        except RuntimeError as err:
-            self.error = str(err)
+        self.error = synth_with_packs(self.app)
         self.outdir = outdir
         if not (outdir / "Pipeline.template.json").is_file():
             raise AssertionError(f"synth wrote no template: {self.error}")

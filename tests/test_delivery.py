@@ -11,13 +11,12 @@ import pytest
 from aws_cdk import Stack
 from aws_cdk.assertions import Match, Template
 
-from sagemaker_platform import add_nag_packs
 from stacks.config import ConfigError, PlatformConfig, seed_availability_zones
 from stacks.delivery_compliance import DeliveryCompliance
 from stacks.delivery_config import DeliveryConfig
 from stacks.delivery_stack import SMOKE_TEST, SYNTH_COMMANDS, DeliveryStack
 from stacks.platform_stage import PlatformStage
-from tests.harness import REPO, cdk_context, make_app, run, run_checkov, venv_tool, violations
+from tests.harness import REPO, cdk_context, make_app, run, run_checkov, synth_with_packs, venv_tool, violations
 
 PIPELINE_ACCOUNT = "111111111111"
 CONNECTION = "arn:aws:codeconnections:eu-west-1:111111111111:connection/0123abcd-0123-4567-89ab-0123456789ab"
@@ -42,12 +41,7 @@ class DeliveryApp:
         self.stages = [PlatformStage(self.app, s) for s in self.platform.stages]
         self.config = DeliveryConfig.from_context(context["delivery"], self.platform)
         self.stack = DeliveryStack(self.app, "Delivery", config=self.config, stages=self.stages)
-        add_nag_packs(self.app)
-        try:
-            self.app.synth()
-            self.error = None
-        except RuntimeError as err:
-            self.error = str(err)
+        self.error = synth_with_packs(self.app)
         self.outdir = outdir
         self.template = Template.from_stack(self.stack)
         self.json: dict[str, Any] = dict(self.template.to_json())

@@ -20,17 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import IN_CI, REPO, require_tool, run, venv_tool, violations
+from tests.harness import IN_CI, REPO, cdk_cli, offline_env, run, venv_tool, violations
 from tests.packaging import build_tools_missing, build_wheel, copy_build_inputs
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("examples")]
 
 EXAMPLES = sorted(p.name for p in (REPO / "examples").iterdir() if (p / "app.py").is_file())
-
-
-def _cdk() -> str:
-    cdk = REPO / "node_modules" / ".bin" / "cdk"
-    return require_tool(str(cdk) if cdk.exists() else None, "the pinned CDK CLI (node_modules)")
 
 
 def _dev_pins() -> list[str]:
@@ -59,13 +54,9 @@ class CleanInstall:
 
     def env(self, home: Path) -> dict[str, str]:
         """No PYTHONPATH (the source tree must not leak in), the venv first on PATH, no AWS credentials."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON", "VIRTUAL_ENV"))}
+        env = offline_env(home, drop=("PYTHON", "VIRTUAL_ENV"))
         env.update(
             PATH=f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
-            HOME=str(home),
-            AWS_CONFIG_FILE="/dev/null",
-            AWS_SHARED_CREDENTIALS_FILE="/dev/null",
-            AWS_EC2_METADATA_DISABLED="true",
             CDK_DISABLE_CLI_TELEMETRY="true",
             JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
         )
@@ -97,7 +88,7 @@ def synthesized(clean: CleanInstall, tmp_path_factory: pytest.TempPathFactory) -
         base = tmp_path_factory.mktemp(name)
         app = base / "app"
         shutil.copytree(REPO / "examples" / name, app, ignore=shutil.ignore_patterns("cdk.out", "__pycache__"))
-        cmd = [_cdk(), "synth", "--quiet", "--no-notices", "-o", str(base / "cdk.out")]
+        cmd = [cdk_cli(), "synth", "--quiet", "--no-notices", "-o", str(base / "cdk.out")]
         result = run(cmd, cwd=app, env=clean.env(base), timeout=900)
         assert result.returncode == 0, f"{name}:\n{result.stdout}\n{result.stderr}"
         outs[name] = base / "cdk.out"
@@ -137,7 +128,7 @@ def test_every_example_is_cfn_lint_clean(synthesized: dict[str, Path], name: str
 
 
 def test_every_example_has_the_cdk_json_cdk_init_writes(tmp_path: Path) -> None:
-    made = run([_cdk(), "init", "app", "--language", "python", "--generate-only"], cwd=tmp_path,
+    made = run([cdk_cli(), "init", "app", "--language", "python", "--generate-only"], cwd=tmp_path,
                env={**os.environ, "HOME": str(tmp_path)})  # fmt: skip
     assert made.returncode == 0, made.stdout + made.stderr
     expected = json.loads((tmp_path / "cdk.json").read_text())

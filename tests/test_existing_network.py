@@ -36,10 +36,9 @@ from sagemaker_platform import (
     SecureBucket,
     SecureBucketProps,
     VariantSpec,
-    add_nag_packs,
     availability_zones_context,
 )
-from tests.harness import make_app, violations
+from tests.harness import make_app, synth_with_packs, violations
 
 VPC_ID = "vpc-0123456789abcdef0"
 AZS = ["eu-west-1a", "eu-west-1b"]
@@ -331,12 +330,7 @@ class ForeignVpc:
         # A caller (a Lambda function's role) granted through a customer-managed policy, not inline.
         caller = iam.Role(s, "Caller", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
         self.endpoint.grant_invoke(ManagedPolicyGrantee.for_role(s, "CallerInvoke", caller))
-        add_nag_packs(self.app)
-        try:
-            self.app.synth()
-            self.error: str | None = None
-        except RuntimeError as err:
-            self.error = str(err)
+        self.error = synth_with_packs(self.app)
         self.outdir = outdir
         self.template = Template.from_json(json.loads((outdir / "Foreign.template.json").read_text()))
 

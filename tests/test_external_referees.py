@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import IN_CI, REPO, SynthResult, require_tool, run, run_checkov
+from tests.harness import IN_CI, REPO, SynthResult, cdk_cli, offline_env, run, run_checkov
 from tests.test_reference_app import STACKS
 
 pytestmark = pytest.mark.slow
@@ -20,22 +20,6 @@ def test_checkov_finds_no_failed_checks(reference: SynthResult) -> None:
     failed, passed = run_checkov("-d", str(reference.outdir))
     assert not failed, "checkov failed checks (fix, or skip in template metadata with a reason):\n" + "\n".join(failed)
     assert passed > 100, f"checkov scanned too little ({passed} passed checks): is it reading the templates?"
-
-
-def _offline_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_CONFIG_FILE="/dev/null",
-        AWS_SHARED_CREDENTIALS_FILE="/dev/null",
-        AWS_EC2_METADATA_DISABLED="true",
-        HOME=str(tmp_path),
-    )
-    return env
-
-
-def _cdk_cli() -> str:
-    cdk = REPO / "node_modules" / ".bin" / "cdk"
-    return require_tool(str(cdk) if cdk.exists() else None, "the pinned CDK CLI (node_modules)")
 
 
 def _no_network_prefix() -> list[str]:
@@ -57,8 +41,8 @@ def test_cli_synth_works_offline_and_gives_the_same_templates_as_any_other_synth
     # metadata (construct paths, asset paths), which also changes the nested templates' content hashes
     # in their parents' TemplateURL; the nested templates themselves are compared in full.
     out = tmp_path / "cdk.out"
-    cmd = [*_no_network_prefix(), _cdk_cli(), "synth", "**", "--quiet", "--no-notices", "-o", str(out)]
-    result = run(cmd, cwd=REPO, env=_offline_env(tmp_path))
+    cmd = [*_no_network_prefix(), cdk_cli(), "synth", "**", "--quiet", "--no-notices", "-o", str(out)]
+    result = run(cmd, cwd=REPO, env=offline_env(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     templates = sorted(p.name for p in out.glob("assembly-*/*.template.json") if ".nested." not in p.name)
     assert len(templates) == len(STACKS), templates
@@ -95,11 +79,11 @@ def test_cli_synth_fails_on_a_nag_finding(tmp_path: Path) -> None:
         "from aws_cdk import App, Stack, Stage, aws_s3 as s3\nfrom sagemaker_platform import add_nag_packs\n"
         "x = App()\ns3.Bucket(Stack(Stage(x, 'Dev'), 'Foundation'), 'UnsafeBucket')\nadd_nag_packs(x)\nx.synth()\n"
     )
-    env = {**_offline_env(tmp_path), "PYTHONPATH": f"{REPO / 'constructs'}{os.pathsep}{REPO}"}
+    env = {**offline_env(tmp_path), "PYTHONPATH": f"{REPO / 'constructs'}{os.pathsep}{REPO}"}
     import sys
 
     cmd = [
-        _cdk_cli(),
+        cdk_cli(),
         "synth",
         "**",
         "--quiet",

@@ -25,7 +25,6 @@ from sagemaker_platform import (
     SageMakerExecutionRoleProps,
     SecureBucket,
     SecureBucketProps,
-    add_nag_packs,
 )
 from sagemaker_platform.fleet import (
     MAX_MEMBERS_PER_STACK,
@@ -43,7 +42,7 @@ from sagemaker_platform.serving import (
     ModelImage,
     RollingDeployment,
 )
-from tests.harness import S3_PREFIX_LIST, make_app, run, run_checkov, venv_tool, violations
+from tests.harness import S3_PREFIX_LIST, make_app, run, run_checkov, synth_with_packs, venv_tool, violations
 
 DIGEST = "sha256:" + "a" * 64
 MAX_TEMPLATE_BYTES = 1_000_000  # CloudFormation: 1 MB per template body (TemplateURL), nested stacks included
@@ -111,12 +110,7 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> BigFleet:
     image = ModelImage.from_ecr_repository(ecr.Repository.from_repository_name(stack, "Repo", "inference"), DIGEST)
     members: list[FleetMember | None] = [member(f"model-{i:03d}", image, shared.bucket) for i in range(200)]
     fleet = ModelFleet(stack, "Fleet", props(shared, members))
-    add_nag_packs(app)
-    error = None
-    try:
-        app.synth()
-    except RuntimeError as err:
-        error = str(err)
+    error = synth_with_packs(app)
     return BigFleet(outdir=outdir, fleet=fleet, error=error)
 
 
@@ -217,12 +211,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> SmallFleet:
     shared_role_fleet = ModelFleet(
         stack, "SharedRoleFleet", props(shared, [member("shared-a", ecr_image, shared.bucket)], role=role)
     )
-    add_nag_packs(app)
-    error = None
-    try:
-        app.synth()
-    except RuntimeError as err:
-        error = str(err)
+    error = synth_with_packs(app)
     return SmallFleet(outdir=outdir, stack=stack, fleet=fleet, shared_role_fleet=shared_role_fleet, error=error)
 
 

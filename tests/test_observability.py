@@ -27,7 +27,6 @@ from sagemaker_platform import (
     SecureBucket,
     SecureBucketProps,
     acknowledge,
-    add_nag_packs,
 )
 from sagemaker_platform.observability import (
     AlarmDefaults,
@@ -61,7 +60,7 @@ from sagemaker_platform.serving import (
     ServerlessSettings,
     VariantSpec,
 )
-from tests.harness import S3_PREFIX_LIST, make_app, run, run_checkov, venv_tool, violations
+from tests.harness import S3_PREFIX_LIST, make_app, run, run_checkov, synth_with_packs, venv_tool, violations
 
 STACK = "Observability"
 
@@ -106,12 +105,7 @@ class MonitoredPlatform:
         self._real_time()
         self._async_and_serverless()
         self._pipeline_events_monitor_dashboard()
-        add_nag_packs(self.app)
-        try:
-            self.app.synth()
-            self.error: str | None = None
-        except RuntimeError as err:
-            self.error = str(err)
+        self.error = synth_with_packs(self.app)
         self.outdir = outdir
         self.template_path = outdir / f"{STACK}.template.json"
         self.json: dict[str, Any] = json.loads(self.template_path.read_text())
