@@ -18,6 +18,7 @@ from sagemaker_platform import (
     AccessLogsBucket,
     IsolatedNetwork,
     IsolatedNetworkProps,
+    JobNetwork,
     NotificationTopic,
     NotificationTopicProps,
     PlatformKeys,
@@ -518,3 +519,16 @@ def test_fails_synth_when_a_stack_outgrows_the_budget() -> None:
 def test_fails_stack_of_unknown_member(small: SmallFleet) -> None:
     with pytest.raises(ValueError, match=r"ModelFleet Fleet: name: got 'nope'; allowed: one of \['churn', 'fraud'"):
         small.fleet.stack_of("nope")
+
+
+def test_fails_a_fleet_network_without_its_vpc(inputs: tuple[Shared, ModelImage, s3.IBucket]) -> None:
+    shared, image, bucket = inputs
+    common: dict[str, Any] = {"members": [member("churn", image, bucket)], "model_key": shared.keys.models}
+    bare = JobNetwork(subnet_ids=["subnet-0aaa1111"], security_group_ids=["sg-0aaa1111"])
+    with pytest.raises(
+        ValueError,
+        match=r"network.vpc: got None; allowed: the subnets' VPC \(JobNetwork.from_vpc sets it\): each model's role "
+        r"may create network interfaces in that VPC only",
+    ):
+        ModelFleetProps(network=bare, alarm_topic=shared.topic, **common)
+    ModelFleetProps(network=JobNetwork.of(shared.network), alarm_topic=shared.topic, **common)

@@ -23,6 +23,7 @@ from sagemaker_platform import (
     AccessLogsBucket,
     IsolatedNetwork,
     IsolatedNetworkProps,
+    JobNetwork,
     PlatformKeys,
     SecureBucket,
     SecureBucketProps,
@@ -619,3 +620,16 @@ def test_signal_enum_covers_every_threshold_field() -> None:
 
     thresholds = EndpointThresholds()
     assert {thresholds.field_name(s) for s in EndpointSignal} == set(thresholds.__dataclass_fields__)
+
+
+def test_fails_a_monitor_network_without_its_vpc(built: MonitoredPlatform) -> None:
+    from dataclasses import replace
+
+    bare = JobNetwork(subnet_ids=["subnet-0aaa1111"], security_group_ids=["sg-0aaa1111"])
+    with pytest.raises(
+        ValueError,
+        match=r"network.vpc: got None; allowed: the subnets' VPC \(JobNetwork.from_vpc sets it\): the monitor's role "
+        r"may create network interfaces in that VPC only",
+    ):
+        replace(built.monitor.props, network=bare)
+    assert replace(built.monitor.props, network=JobNetwork.of(built.monitor.props.network)).network.vpc is not None

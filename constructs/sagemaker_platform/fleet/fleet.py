@@ -29,7 +29,7 @@ from constructs import Construct, IValidation
 from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.fleet.member import FleetMember
 from sagemaker_platform.foundations.network import IsolatedNetwork
-from sagemaker_platform.foundations.placement import JobNetwork
+from sagemaker_platform.foundations.placement import JobNetwork, require_vpc_for_new_role
 from sagemaker_platform.foundations.roles import SageMakerExecutionRole
 from sagemaker_platform.serving.endpoint import Endpoint, EndpointProps
 from sagemaker_platform.serving.model import Model, ModelProps
@@ -71,14 +71,7 @@ class ModelFleetProps:
     def __post_init__(self) -> None:
         errors = PropsErrors("ModelFleetProps")
         errors.int_range("members_per_stack", self.members_per_stack, 1, MAX_MEMBERS_PER_STACK)
-        if isinstance(self.network, JobNetwork):
-            errors.check(
-                self.network.vpc is not None,
-                "network.vpc",
-                None,
-                "the subnets' VPC (JobNetwork.from_vpc "
-                "sets it): each model's role may create network interfaces in that VPC only",
-            )
+        require_vpc_for_new_role(self.network, errors, "each model's role")
         present = [(i, m) for i, m in enumerate(self.members) if m is not None]
         errors.check(
             bool(present), "members", f"{len(present)} members", "at least one FleetMember (None marks a retired slot)"

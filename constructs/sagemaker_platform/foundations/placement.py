@@ -122,6 +122,22 @@ class JobNetwork:
         return {"SecurityGroupIds": list(self.security_group_ids), "Subnets": list(self.subnet_ids)}
 
 
+def require_vpc_for_new_role(network: object, errors: PropsErrors, whose: str, otherwise: str = "") -> None:
+    """Record a problem when ``network`` is a :class:`JobNetwork` without ``vpc`` and a new role will use it.
+
+    The roles the library creates limit the network interfaces SageMaker makes to one VPC (the
+    ``ec2:Vpc`` condition), so they need it; ``whose`` names that role in the error.
+    """
+    if isinstance(network, JobNetwork):
+        errors.check(
+            network.vpc is not None,
+            "network.vpc",
+            None,
+            f"the subnets' VPC (JobNetwork.from_vpc sets it): {whose} may create network interfaces in that VPC only"
+            + otherwise,
+        )
+
+
 def _default_selection(vpc: ec2.IVpc) -> ec2.SubnetSelection:
     from aws_cdk import aws_ec2 as ec2
 

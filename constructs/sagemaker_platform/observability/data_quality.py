@@ -18,7 +18,7 @@ from constructs import Construct
 from sagemaker_platform._constraints import api
 from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.foundations.network import IsolatedNetwork
-from sagemaker_platform.foundations.placement import JobNetwork
+from sagemaker_platform.foundations.placement import JobNetwork, require_vpc_for_new_role
 from sagemaker_platform.foundations.roles import BucketAccess, SageMakerExecutionRole, SageMakerExecutionRoleProps
 from sagemaker_platform.jobs.common import instance_storage_note
 from sagemaker_platform.observability import _defaults
@@ -118,14 +118,7 @@ class DataQualityMonitorProps:
         errors.s3_prefix("output_prefix", self.output_prefix)
         errors.int_range("max_runtime_s", self.max_runtime_s, 1, self.cadence.interval_hours * 3600)
         errors.pattern("schedule_name", self.resolved_schedule_name, NAME_PATTERN, NAME_RULE)
-        if isinstance(self.network, JobNetwork):
-            errors.check(
-                self.network.vpc is not None,
-                "network.vpc",
-                None,
-                "the subnets' VPC (JobNetwork.from_vpc "
-                "sets it): the monitor's role may create network interfaces in that VPC only",
-            )
+        require_vpc_for_new_role(self.network, errors, "the monitor's role")
         errors.raise_if_any()
 
     @property

@@ -18,7 +18,7 @@ from constructs import Construct
 
 from sagemaker_platform._validation import PropsErrors
 from sagemaker_platform.compliance.nag import acknowledge, skip_checkov
-from sagemaker_platform.foundations.placement import JobNetwork
+from sagemaker_platform.foundations.placement import JobNetwork, require_vpc_for_new_role
 from sagemaker_platform.foundations.roles import BucketAccess, SageMakerExecutionRole, SageMakerExecutionRoleProps
 from sagemaker_platform.serving.image import ModelImage
 
@@ -208,15 +208,8 @@ class ModelProps:
             errors.check(
                 self.network is not None, "network", None, "an IsolatedNetwork or a JobNetwork (or serverless=True)"
             )
-            if isinstance(self.network, JobNetwork) and self.role is None:
-                errors.check(
-                    self.network.vpc is not None,
-                    "network.vpc",
-                    None,
-                    "the subnets' VPC "
-                    "(JobNetwork.from_vpc sets it): the model's new role may create network interfaces "
-                    "in that VPC only; or give role",
-                )
+            if self.role is None:
+                require_vpc_for_new_role(self.network, errors, "the model's new role", "; or give role")
         if self.model_name is not None:
             errors.pattern("model_name", self.model_name, NAME_PATTERN, NAME_RULE)
         if count > 1:
